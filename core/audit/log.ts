@@ -1,0 +1,57 @@
+// Owns the audit trail: appending an entry inside the caller's transaction, and reading entries back.
+import type { Database, Transaction } from '../db/database.ts';
+import type { Actor } from '../http/context.ts';
+import { decodeCursor, isPositiveInteger, type Page, toPage } from '../http/pagination.ts';
+
+export interface AuditEntry {
+  action: string;
+  entityType: string;
+  entityId: string;
+  summary: string;
+}
+
+export async function recordAudit(
+  trx: Transaction,
+  actor: Actor | null,
+  tenantId: string,
+  entry: AuditEntry,
+) {
+  await trx('audit_log').insert({
+    tenantId,
+    actorKeyId: actor?.scope.keyId ?? null,
+    actorRole: actor?.scope.role ?? 'operator',
+    requestId: actor?.requestId ?? null,
+    ...entry,
+  });
+}
+
+export interface AuditQuery {
+  entityType?: string;
+  entityId?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+// Newest first: the cursor is the id of the last entry shown.
+export async function listAudit(db: Database, tenantId: string, query: AuditQuery): Promise<Page<unknown>> {
+  const before = decodeCursor(query.cursor, isPositiveInteger);
+  const rows = await db('audit_log')
+    .where({ tenantId })
+    .modify((q) => {
+      if (query.entityType) q.where('entityType', query.entityType);
+      if (query.entityId) q.where('entityId', query.entityId);
+      if (query.from) q.where('createdAt', '>=', query.from);
+      if (query.to) q.where('createdAt', '<', query.to);
+      if (before) q.where('id', '<', before);
+    })
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1);
+  return toPage(
+    rows,
+    query.limit,
+    ({ tenantId: _tenant, ...row }: Record<string, unknown>) => ({ ...row, id: String(row.id) }),
+    (row: Record<string, unknown>) => row.id,
+  );
+}

@@ -1,0 +1,61 @@
+// Owns Tessera's configuration: the environment, validated once at start.
+import Joi from 'joi';
+
+export type Role = 'admin' | 'integration' | 'partner' | 'viewer';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  logLevel: string;
+  adminKey: string | undefined;
+  dbPoolMax: number;
+  idempotencyTtlHours: number;
+  idempotencyLockSeconds: number;
+  idempotencyPurgeCron: string;
+  maxBodyBytes: number;
+  shutdownTimeoutMs: number;
+  roles: Array<'api' | 'worker'>;
+}
+
+// Each entry: environment variable → config key, with its schema. The README's table mirrors this list.
+const variables = {
+  PORT: ['port', Joi.number().integer().min(0).max(65535).default(8080)],
+  HOST: ['host', Joi.string().hostname().default('127.0.0.1')],
+  DATABASE_URL: ['databaseUrl', Joi.string().uri({ scheme: ['postgres', 'postgresql'] })],
+  TESSERA_DATA_DIR: ['dataDir', Joi.string().default('./.tessera')],
+  TESSERA_EMBEDDED_PG_PORT: ['embeddedPgPort', Joi.number().integer().min(0).max(65535).default(0)],
+  LOG_LEVEL: [
+    'logLevel',
+    Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
+  ],
+  TESSERA_ADMIN_KEY: ['adminKey', Joi.string().min(24).max(200).pattern(/^\S+$/)],
+  TESSERA_DB_POOL_MAX: ['dbPoolMax', Joi.number().integer().min(2).max(500).default(20)],
+  TESSERA_IDEMPOTENCY_TTL_HOURS: ['idempotencyTtlHours', Joi.number().integer().min(24).default(24)],
+  TESSERA_IDEMPOTENCY_LOCK_SECONDS: ['idempotencyLockSeconds', Joi.number().integer().min(1).default(60)],
+  TESSERA_IDEMPOTENCY_PURGE_CRON: ['idempotencyPurgeCron', Joi.string().default('*/10 * * * *')],
+  TESSERA_MAX_BODY_BYTES: ['maxBodyBytes', Joi.number().integer().min(1024).default(1_048_576)],
+  TESSERA_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', Joi.number().integer().min(0).default(10_000)],
+  TESSERA_ROLES: [
+    'roles',
+    Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single().default(['api', 'worker']),
+  ],
+} as const satisfies Record<string, readonly [keyof Config, Joi.Schema]>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config: Record<string, unknown> = {};
+  for (const [name, [key, schema]] of Object.entries(variables)) {
+    const raw = env[name] === '' ? undefined : env[name];
+    const value = name === 'TESSERA_ROLES' && raw ? raw.split(',').map((r) => r.trim()) : raw;
+    const { error, value: parsed } = (schema as Joi.Schema).validate(value, { convert: true });
+    if (error) throw new ConfigError(`${name} is invalid: ${error.message.replace(/^"value" /, '')}`);
+    config[key] = parsed;
+  }
+  return config as unknown as Config;
+}

@@ -1,0 +1,24 @@
+// Owns the connection pool: one knex instance per process, camelCase in JS, snake_case in SQL.
+import knex, { type Knex } from 'knex';
+import { knexSnakeCaseMappers } from 'objection';
+import pg from 'pg';
+
+// Points and counters are bigint columns; every amount Tessera stores stays below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export type Database = Knex;
+export type Transaction = Knex.Transaction;
+
+export function openDatabase(url: string, poolMax: number): Database {
+  return knex({
+    client: 'pg',
+    connection: { connectionString: url, application_name: 'tessera' },
+    pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
+    acquireConnectionTimeout: 10_000,
+    ...knexSnakeCaseMappers(),
+  });
+}
+
+export function withTransaction<T>(db: Database, work: (trx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(work);
+}

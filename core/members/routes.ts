@@ -1,0 +1,84 @@
+// Owns the member routes: upsert by external reference, get, and list with filters.
+import type { ServerRoute } from '@hapi/hapi';
+import Joi from 'joi';
+import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
+import { mutate } from '../http/mutation.ts';
+import { pageQuery } from '../http/pagination.ts';
+import { memberFields, memberRef } from './schema.ts';
+import {
+  getMember,
+  listMembers,
+  type MemberInput,
+  type MemberQuery,
+  presentMember,
+  upsertMember,
+} from './service.ts';
+
+const readers = { access: { scope: ['admin', 'integration', 'viewer'] } };
+const writers = { access: { scope: ['admin', 'integration'] } };
+const refParams = Joi.object({ externalRef: memberRef.required() });
+
+export const memberRoutes: ServerRoute[] = [
+  {
+    method: 'PUT',
+    path: '/v1/members/{externalRef}',
+    options: {
+      description: 'Create or update a member',
+      notes:
+        'Fields left out keep their stored values; null clears a field. 201 when created, 200 when updated.',
+      tags: ['api', 'members'],
+      auth: writers,
+      validate: { params: refParams, payload: memberFields },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const { tenantId } = scopeOf(request);
+        const { externalRef } = paramsOf<{ externalRef: string }>(request);
+        const result = await upsertMember(
+          trx,
+          actorOf(request),
+          tenantId,
+          externalRef,
+          payloadOf<MemberInput>(request),
+        );
+        return { status: result.created ? 201 : 200, body: presentMember(result.member) };
+      }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/members/{externalRef}',
+    options: {
+      description: 'Get a member',
+      tags: ['api', 'members'],
+      auth: readers,
+      validate: { params: refParams },
+    },
+    handler: async (request) =>
+      presentMember(
+        await getMember(
+          request.server.app.db,
+          scopeOf(request).tenantId,
+          paramsOf<{ externalRef: string }>(request).externalRef,
+        ),
+      ),
+  },
+  {
+    method: 'GET',
+    path: '/v1/members',
+    options: {
+      description: 'List members',
+      tags: ['api', 'members'],
+      auth: readers,
+      validate: {
+        query: Joi.object({
+          segment: Joi.string().max(100),
+          tier: Joi.string().max(50),
+          q: Joi.string().max(200).description('matches name, email or external reference'),
+          ...pageQuery,
+        }),
+      },
+    },
+    handler: (request) =>
+      listMembers(request.server.app.db, scopeOf(request).tenantId, queryOf<MemberQuery>(request)),
+  },
+];

@@ -1,0 +1,28 @@
+// Owns the Joi schemas of a member's fields, reused wherever a member is sent to Tessera.
+import Joi from 'joi';
+import { COUNTRY_CODES } from './countries.ts';
+
+export const memberRef = Joi.string()
+  .pattern(/^[A-Za-z0-9._:@+-]{1,200}$/)
+  .description("the member's id in the source system (letters, digits and . _ : @ + -)");
+
+const e164 = Joi.string()
+  .pattern(/^\+[1-9]\d{6,14}$/)
+  .message('{{#label}} must be an E.164 number such as +14155550123');
+
+export const memberFields = Joi.object({
+  name: Joi.string().trim().max(200).allow(null),
+  email: Joi.string().email({ tlds: false }).max(254).allow(null),
+  phone: e164.allow(null),
+  whatsapp: e164.allow(null),
+  preferredChannel: Joi.string().valid('sms', 'email', 'whatsapp').allow(null),
+  country: Joi.string()
+    .uppercase()
+    .valid(...COUNTRY_CODES)
+    .allow(null)
+    .messages({ 'any.only': '{{#label}} must be an ISO 3166-1 alpha-2 country code such as IN or GB' })
+    .description('ISO 3166-1 alpha-2'),
+  tier: Joi.string().max(50).allow(null),
+  segments: Joi.array().items(Joi.string().max(100)).max(100).unique(),
+  attributes: Joi.object().unknown(true).description('free-form attributes used by eligibility rules'),
+}).label('MemberFields');

@@ -1,0 +1,63 @@
+// Owns the lifecycle of one Tessera process: database → migrations → bootstrap → listen → schedules, and
+// the orderly stop in reverse.
+import type { Server } from '@hapi/hapi';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { openStore } from './db/store.ts';
+import { purgeIdempotencyKeys } from './http/idempotency.ts';
+import { type Schedule, startSchedules } from './schedules/schedules.ts';
+import { createServer } from './server.ts';
+import { bootstrap } from './tenancy/service.ts';
+
+export interface Tessera {
+  server: Server;
+  db: Database;
+  url: string;
+  stop: () => Promise<void>;
+}
+
+function schedulesFor(config: Config): Schedule[] {
+  return [
+    {
+      name: 'idempotency-purge',
+      cron: config.idempotencyPurgeCron,
+      run: (db) => purgeIdempotencyKeys(db, config.idempotencyTtlHours),
+    },
+  ];
+}
+
+function announceAdminKey(key: string): void {
+  process.stdout.write(
+    `\nTessera created tenant "default" and its first admin API key. It is shown this once:\n\n  ${key}\n\n` +
+      'Keep it safe; create further keys with POST /v1/api-keys or `npm run tessera -- keys create`.\n\n',
+  );
+}
+
+export async function startTessera(config: Config, logger: Logger): Promise<Tessera> {
+  const store = await openStore(config, logger);
+  try {
+    const generated = await bootstrap(store.db, config.adminKey);
+    if (generated) announceAdminKey(generated);
+    const server = await createServer({ config, db: store.db, logger });
+    if (config.roles.includes('api')) await server.start();
+    const stopSchedules = config.roles.includes('worker')
+      ? startSchedules(store.db, logger, schedulesFor(config))
+      : async () => {};
+    logger.info({ url: server.info.uri, roles: config.roles }, 'Tessera started');
+    return {
+      server,
+      db: store.db,
+      url: server.info.uri,
+      // Stop accepting and let in-flight requests finish, then workers, then the database.
+      stop: async () => {
+        await server.stop({ timeout: config.shutdownTimeoutMs });
+        await stopSchedules();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

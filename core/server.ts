@@ -1,0 +1,47 @@
+// Builds the Hapi server from config and its dependencies, initialised but not listening.
+import Hapi, { type Server } from '@hapi/hapi';
+import type { Logger } from 'pino';
+import pkg from '../package.json' with { type: 'json' };
+import { audit } from './audit/index.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { events } from './events/index.ts';
+import { health } from './health/index.ts';
+import { registerApiKeyAuth } from './http/auth.ts';
+import { registerErrorMapping, validationFailAction } from './http/errors.ts';
+import { registerIdempotency } from './http/idempotency.ts';
+import { registerMetrics } from './http/metrics.ts';
+import { registerOpenApi } from './http/openapi.ts';
+import { registerRequestLog } from './http/request-log.ts';
+import { members } from './members/index.ts';
+import { tenancy } from './tenancy/index.ts';
+
+export interface ServerDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+}
+
+export async function createServer({ config, db, logger }: ServerDeps): Promise<Server> {
+  const server = Hapi.server({
+    port: config.port,
+    host: config.host,
+    routes: {
+      validate: { failAction: validationFailAction, options: { abortEarly: false } },
+      payload: { maxBytes: config.maxBodyBytes },
+    },
+    router: { stripTrailingSlash: true },
+  });
+  Object.assign(server.app, { config, db, logger });
+
+  // onPreResponse order matters: errors take their one shape first, then idempotency stores that shape.
+  registerErrorMapping(server);
+  registerIdempotency(server);
+  registerRequestLog(server);
+  registerApiKeyAuth(server);
+  registerMetrics(server);
+  await registerOpenApi(server, pkg.version);
+  await server.register([health, tenancy, members, events, audit]);
+  await server.initialize();
+  return server;
+}

@@ -1,0 +1,72 @@
+// Owns the API key routes: create (the key is shown once), list and revoke, for admins.
+import type { ServerRoute } from '@hapi/hapi';
+import Joi from 'joi';
+import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
+import { mutate } from '../http/mutation.ts';
+import { pageQuery } from '../http/pagination.ts';
+import { createKey, listKeys, type NewKey, revokeKey } from './service.ts';
+
+const admin = { access: { scope: ['admin'] } };
+
+export const apiKeyRoutes: ServerRoute[] = [
+  {
+    method: 'POST',
+    path: '/v1/api-keys',
+    options: {
+      description: 'Create an API key; the key itself is in this response only',
+      notes:
+        'A replay of this request (same Idempotency-Key) answers with `key: null`: the key is never stored.',
+      tags: ['api', 'api-keys'],
+      auth: admin,
+      validate: {
+        payload: Joi.object({
+          name: Joi.string().trim().min(1).max(200).required(),
+          role: Joi.string().valid('admin', 'integration', 'partner', 'viewer').required(),
+          partnerId: Joi.string()
+            .guid()
+            .when('role', { is: 'partner', then: Joi.required(), otherwise: Joi.forbidden() }),
+        }),
+      },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const scope = scopeOf(request);
+        const body = await createKey(trx, scope.tenantId, payloadOf<NewKey>(request), actorOf(request));
+        return { status: 201, body, replay: { ...body, key: null } };
+      }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/api-keys',
+    options: {
+      description: "List the tenant's API keys (never the keys themselves)",
+      tags: ['api', 'api-keys'],
+      auth: admin,
+      validate: { query: Joi.object(pageQuery) },
+    },
+    handler: (request) => {
+      const { limit, cursor } = queryOf<{ limit: number; cursor?: string }>(request);
+      return listKeys(request.server.app.db, scopeOf(request).tenantId, limit, cursor);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/api-keys/{id}',
+    options: {
+      description: 'Revoke an API key',
+      tags: ['api', 'api-keys'],
+      auth: admin,
+      validate: { params: Joi.object({ id: Joi.string().guid().required() }) },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        await revokeKey(
+          trx,
+          scopeOf(request).tenantId,
+          paramsOf<{ id: string }>(request).id,
+          actorOf(request),
+        );
+        return { status: 204, body: null };
+      }),
+  },
+];

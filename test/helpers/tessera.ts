@@ -1,0 +1,111 @@
+// Owns a Tessera under test: a real server on a random port over a fresh database, with an admin key,
+// an HTTP client for its API, and a teardown that leaves nothing running.
+import { randomBytes } from 'node:crypto';
+import { t as root } from 'tap';
+import { type Config, loadConfig, type Role } from '../../core/config.ts';
+import type { Database } from '../../core/db/database.ts';
+import { createLogger } from '../../core/log.ts';
+import { startTessera, type Tessera } from '../../core/runtime.ts';
+import { Tenant } from '../../core/tenancy/model.ts';
+import { createKey, createTenant, DEFAULT_TENANT } from '../../core/tenancy/service.ts';
+import { createTestDatabase, startTestPostgres, type TestPostgres } from './postgres.ts';
+
+type Test = { teardown: (fn: () => unknown) => void };
+
+let shared: Promise<Pick<TestPostgres, 'adminUrl' | 'template'>> | undefined;
+
+// `npm test` starts Postgres once for the run; a test file run on its own starts its own.
+function testPostgres() {
+  if (process.env.TESSERA_TEST_PG && process.env.TESSERA_TEST_TEMPLATE) {
+    return Promise.resolve({
+      adminUrl: process.env.TESSERA_TEST_PG,
+      template: process.env.TESSERA_TEST_TEMPLATE,
+    });
+  }
+  shared ??= startTestPostgres().then((postgres) => {
+    root.teardown(() => postgres.stop());
+    return postgres;
+  });
+  return shared;
+}
+
+export async function freshDatabaseUrl(t: Test): Promise<string> {
+  const { adminUrl, template } = await testPostgres();
+  const database = await createTestDatabase(adminUrl, template);
+  t.teardown(() => database.drop());
+  return database.url;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+  body: any;
+}
+
+export interface CallOptions {
+  key?: string | null;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestTessera {
+  url: string;
+  db: Database;
+  adminKey: string;
+  config: Config;
+  tessera: Tessera;
+  api: (method: string, path: string, options?: CallOptions) => Promise<ApiResponse>;
+  keyFor: (role: Role, options?: { tenant?: string; partnerId?: string }) => Promise<string>;
+}
+
+export function testConfig(env: Record<string, string>): Config {
+  return loadConfig({ PORT: '0', LOG_LEVEL: process.env.TESSERA_TEST_LOG_LEVEL ?? 'silent', ...env });
+}
+
+export function apiClient(url: string, defaultKey: string | null) {
+  return async (method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> => {
+    const key = options.key === undefined ? defaultKey : options.key;
+    const headers: Record<string, string> = { ...options.headers };
+    if (key) headers.authorization = `Bearer ${key}`;
+    if (options.body !== undefined || options.raw !== undefined)
+      headers['content-type'] ??= 'application/json';
+    const response = await fetch(url + path, {
+      method,
+      headers,
+      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // Non-JSON answers (metrics, docs) are returned as text.
+    }
+    return { status: response.status, headers: response.headers, body };
+  };
+}
+
+export async function startTestTessera(t: Test, env: Record<string, string> = {}): Promise<TestTessera> {
+  const databaseUrl = await freshDatabaseUrl(t);
+  const adminKey = `tsk_test_${randomBytes(16).toString('hex')}`;
+  const config = testConfig({ DATABASE_URL: databaseUrl, TESSERA_ADMIN_KEY: adminKey, ...env });
+  const tessera = await startTessera(config, createLogger(config.logLevel));
+  t.teardown(() => tessera.stop());
+  const db = tessera.db;
+  const keyFor = async (role: Role, options: { tenant?: string; partnerId?: string } = {}) => {
+    const name = options.tenant ?? DEFAULT_TENANT;
+    return db.transaction(async (trx) => {
+      const tenant = (await Tenant.query(trx).findOne({ name })) ?? (await createTenant(trx, name));
+      const created = await createKey(
+        trx,
+        tenant.id,
+        { name: `${role} key`, role, partnerId: options.partnerId },
+        null,
+      );
+      return created.key;
+    });
+  };
+  return { url: tessera.url, db, adminKey, config, tessera, api: apiClient(tessera.url, adminKey), keyFor };
+}
