@@ -28,7 +28,8 @@ export async function createServer({ config, db, logger }: ServerDeps): Promise<
     host: config.host,
     routes: {
       validate: { failAction: validationFailAction, options: { abortEarly: false } },
-      payload: { maxBytes: config.maxBodyBytes },
+      // JSON only unless a route says otherwise (file uploads do).
+      payload: { maxBytes: config.maxBodyBytes, allow: 'application/json' },
     },
     router: { stripTrailingSlash: true },
   });

@@ -73,10 +73,21 @@ function describe(error: Boom.Boom): { code: string; message: string; details: u
   return { code: codeByStatus[status] ?? 'bad_request', message, details: [] };
 }
 
+// SQLSTATE class 22 (data exception): input that passed validation but that Postgres still refuses,
+// such as a NUL character or a number out of range. The database's own text is never shown.
+function isDataException(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return error instanceof DataError || (typeof code === 'string' && code.startsWith('22'));
+}
+
 function toBoom(error: Error): Boom.Boom {
-  // Input that passed validation but that Postgres still refuses (e.g. a number out of range).
-  if (error instanceof DataError)
-    return domainError(400, 'invalid_input', 'A value in the request is out of range');
+  if (isDataException(error)) {
+    return domainError(
+      400,
+      'invalid_input',
+      'A value in the request cannot be stored (out of range or a NUL character)',
+    );
+  }
   return Boom.isBoom(error) ? error : Boom.boomify(error);
 }
 
