@@ -1,5 +1,6 @@
 // Owns Tessera's configuration: the environment, validated once at start.
 import Joi from 'joi';
+import cron from 'node-cron';
 
 export type Role = 'admin' | 'integration' | 'partner' | 'viewer';
 
@@ -20,6 +21,12 @@ export interface Config {
   roles: Array<'api' | 'worker'>;
 }
 
+const cronExpression = Joi.string().custom((value: string, helpers) =>
+  cron.validate(value)
+    ? value
+    : helpers.message({ custom: 'must be a cron expression such as */10 * * * *' }),
+);
+
 // Each entry: environment variable → config key, with its schema. The README's table mirrors this list.
 const variables = {
   PORT: ['port', Joi.number().integer().min(0).max(65535).default(8080)],
@@ -35,7 +42,7 @@ const variables = {
   TESSERA_DB_POOL_MAX: ['dbPoolMax', Joi.number().integer().min(2).max(500).default(20)],
   TESSERA_IDEMPOTENCY_TTL_HOURS: ['idempotencyTtlHours', Joi.number().integer().min(24).default(24)],
   TESSERA_IDEMPOTENCY_LOCK_SECONDS: ['idempotencyLockSeconds', Joi.number().integer().min(1).default(60)],
-  TESSERA_IDEMPOTENCY_PURGE_CRON: ['idempotencyPurgeCron', Joi.string().default('*/10 * * * *')],
+  TESSERA_IDEMPOTENCY_PURGE_CRON: ['idempotencyPurgeCron', cronExpression.default('*/10 * * * *')],
   TESSERA_MAX_BODY_BYTES: ['maxBodyBytes', Joi.number().integer().min(1024).default(1_048_576)],
   TESSERA_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', Joi.number().integer().min(0).default(10_000)],
   TESSERA_ROLES: [

@@ -48,7 +48,7 @@ function typeFilter(types: string[]): { exact: string[]; prefixes: string[] } | 
 
 interface EventRow {
   id: number;
-  txId: string;
+  txText: string;
   type: string;
   subject: string | null;
   data: Record<string, unknown>;
@@ -68,7 +68,7 @@ export async function readEvents(db: Database, query: EventQuery): Promise<Store
   const [txId, id] = parseEventCursor(query.after);
   const filter = typeFilter(query.types ?? []);
   const rows = await db('events')
-    .select('id', db.raw('tx_id::text AS tx_id'), 'type', 'subject', 'data', 'created_at')
+    .select('id', db.raw('tx_id::text AS tx_text'), 'type', 'subject', 'data', 'created_at')
     .where('tenant_id', query.tenantId)
     .whereRaw('(tx_id, id) > (?::xid8, ?)', [txId, id])
     .whereRaw('tx_id < pg_snapshot_xmin(pg_current_snapshot())')
@@ -80,11 +80,12 @@ export async function readEvents(db: Database, query: EventQuery): Promise<Store
         });
       }
     })
+    // The text alias above must not be named tx_id: ORDER BY would then sort the text, and 10 < 9.
     .orderBy([{ column: 'tx_id' }, { column: 'id' }])
     .limit(query.limit);
   return rows.map((row: EventRow) => ({
     id: String(row.id),
-    cursor: `${row.txId}_${row.id}`,
+    cursor: `${row.txText}_${row.id}`,
     type: row.type,
     subject: row.subject,
     data: row.data,
