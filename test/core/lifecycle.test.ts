@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import t from 'tap';
+import { spawnServer } from '../helpers/process.ts';
+import { apiClient, startTestTessera } from '../helpers/tessera.ts';
+
+t.test(
+  'embedded Postgres: first start prints a key, SIGTERM finishes in-flight work, a restart keeps the data',
+  async (t) => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-lifecycle-'));
+    t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+    const env = { TESSERA_DATA_DIR: dataDir };
+
+    const first = await spawnServer(env);
+    t.teardown(() => first.stop('SIGKILL'));
+    const adminKey = /\n {2}(tsk_\S+)\n/.exec(first.output())?.[1];
+    t.ok(adminKey, 'the generated admin key is printed once');
+    const api = apiClient(first.url, adminKey as string);
+    t.equal((await api('GET', '/health/ready', { key: null })).status, 200);
+    t.equal((await api('PUT', '/v1/members/keeper', { body: { name: 'Kept' } })).status, 201);
+
+    // Hold the member's row so that the next update is in flight when the signal arrives.
+    const pidFile = await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8');
+    const secret = (await readFile(path.join(dataDir, 'pg-password'), 'utf8')).trim();
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: Number(pidFile.split('\n')[3]),
+      user: 'tessera',
+      password: secret,
+      database: 'tessera',
+    });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query(`SELECT * FROM members WHERE external_ref = 'keeper' FOR UPDATE`);
+    const inFlight = api('PUT', '/v1/members/keeper', { body: { name: 'Kept through shutdown' } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    first.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    t.equal(first.child.exitCode, null, 'the server waits for the in-flight request');
+    await client.query('COMMIT');
+    await client.end();
+    t.equal((await inFlight).status, 200, 'the in-flight request completed');
+    t.equal(await first.stop(), 0, 'clean exit');
+    t.notOk(existsSync(path.join(dataDir, 'pg', 'postmaster.pid')), 'the embedded Postgres stopped');
+
+    const second = await spawnServer(env);
+    t.teardown(() => second.stop('SIGKILL'));
+    t.notMatch(second.output(), /tsk_/, 'no new key on a second start');
+    const again = apiClient(second.url, adminKey as string);
+    const member = await again('GET', '/v1/members/keeper');
+    t.equal(member.status, 200, 'the old key still works');
+    t.equal(member.body.name, 'Kept through shutdown');
+    t.equal(await second.stop('SIGINT'), 0);
+  },
+);
+
+t.test('a bad setting stops the start with a message naming it', async (t) => {
+  await t.rejects(spawnServer({ PORT: 'eighty' }), /PORT is invalid/);
+});
+
+t.test('with DATABASE_URL no embedded Postgres is started', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-external-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const app = await startTestTessera(t, { TESSERA_DATA_DIR: dataDir });
+  t.equal((await app.api('GET', '/health/ready', { key: null })).status, 200);
+  t.notOk(existsSync(path.join(dataDir, 'pg')), 'nothing under the data dir');
+});
