@@ -19,6 +19,8 @@ export interface Config {
   maxBodyBytes: number;
   shutdownTimeoutMs: number;
   roles: Array<'api' | 'worker'>;
+  reservationMaxSeconds: number;
+  ledgerSweepCron: string;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -45,6 +47,11 @@ const variables = {
   TESSERA_IDEMPOTENCY_PURGE_CRON: ['idempotencyPurgeCron', cronExpression.default('*/10 * * * *')],
   TESSERA_MAX_BODY_BYTES: ['maxBodyBytes', Joi.number().integer().min(1024).default(1_048_576)],
   TESSERA_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', Joi.number().integer().min(0).default(10_000)],
+  TESSERA_RESERVATION_MAX_SECONDS: [
+    'reservationMaxSeconds',
+    Joi.number().integer().min(1).max(2_592_000).default(86_400),
+  ],
+  TESSERA_LEDGER_SWEEP_CRON: ['ledgerSweepCron', cronExpression.default('*/5 * * * * *')],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single().default(['api', 'worker']),

@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { openStore } from './db/store.ts';
 import { purgeIdempotencyKeys } from './http/idempotency.ts';
+import { sweepExpiredReservations } from './ledger/expiry.ts';
 import { type Schedule, startSchedules } from './schedules/schedules.ts';
 import { createServer } from './server.ts';
 import { bootstrap } from './tenancy/service.ts';
@@ -23,6 +24,12 @@ function schedulesFor(config: Config): Schedule[] {
       name: 'idempotency-purge',
       cron: config.idempotencyPurgeCron,
       run: (db) => purgeIdempotencyKeys(db, config.idempotencyTtlHours),
+    },
+    {
+      name: 'ledger-expiry',
+      cron: config.ledgerSweepCron,
+      concurrent: true,
+      run: (db) => sweepExpiredReservations(db),
     },
   ];
 }

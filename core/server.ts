@@ -13,6 +13,7 @@ import { registerIdempotency } from './http/idempotency.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { registerRequestLog } from './http/request-log.ts';
+import { ledger } from './ledger/index.ts';
 import { members } from './members/index.ts';
 import { tenancy } from './tenancy/index.ts';
 
@@ -42,7 +43,7 @@ export async function createServer({ config, db, logger }: ServerDeps): Promise<
   registerApiKeyAuth(server);
   registerMetrics(server);
   await registerOpenApi(server, pkg.version);
-  await server.register([health, tenancy, members, events, audit]);
+  await server.register([health, tenancy, members, ledger, events, audit]);
   await server.initialize();
   return server;
 }

@@ -1,6 +1,6 @@
 // Owns the connection pool: one knex instance per process, camelCase in JS, snake_case in SQL.
 import knex, { type Knex } from 'knex';
-import { knexSnakeCaseMappers } from 'objection';
+import { knexSnakeCaseMappers, snakeCaseMappers } from 'objection';
 import pg from 'pg';
 
 // Points and counters are bigint columns; every amount Tessera stores stays below 2^53.
@@ -17,6 +17,13 @@ export function openDatabase(url: string, poolMax: number): Database {
     acquireConnectionTimeout: 10_000,
     ...knexSnakeCaseMappers(),
   });
+}
+
+const columns = snakeCaseMappers();
+
+// Raw queries bypass knex's key mapping for their rows; this gives them the same camelCase keys.
+export function rowsOf<T>(result: { rows: Record<string, unknown>[] }): T[] {
+  return result.rows.map((row) => columns.parse(row) as T);
 }
 
 export function withTransaction<T>(db: Database, work: (trx: Transaction) => Promise<T>): Promise<T> {

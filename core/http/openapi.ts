@@ -30,6 +30,7 @@ export async function registerOpenApi(server: Server, version: string): Promise<
         tags: [
           { name: 'api-keys', description: 'API keys and roles' },
           { name: 'members', description: 'Reward recipients' },
+          { name: 'ledger', description: 'Points: credits, reservations, debits, reversals, balances' },
           { name: 'events', description: 'The outbox of domain events' },
           { name: 'audit', description: 'The audit trail' },
         ],

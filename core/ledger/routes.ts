@@ -1,0 +1,237 @@
+// Owns the ledger routes: credits, reservations (confirm / release), debits, reversals, balances, transfers.
+import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
+import Joi from 'joi';
+import type { Config } from '../config.ts';
+import type { Transaction } from '../db/database.ts';
+import { paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
+import { mutate, type Reply } from '../http/mutation.ts';
+import { memberRef } from '../members/schema.ts';
+import { memberBalance } from './accounts.ts';
+import { getTransfer, ledgerAccounts, listTransfers, type TransferQuery } from './queries.ts';
+import {
+  confirm,
+  credit,
+  debit,
+  type Movement,
+  type MovementInput,
+  presentTransfer,
+  type Resolution,
+  release,
+  reserve,
+  reverse,
+} from './transfers.ts';
+
+const movers = { access: { scope: ['admin', 'integration', 'partner'] } };
+const readers = { access: { scope: ['admin', 'integration', 'viewer', 'partner'] } };
+
+export const points = Joi.number().integer().min(1).max(1_000_000_000_000);
+const source = Joi.string()
+  .pattern(/^[a-z][a-z0-9_-]{0,49}$/)
+  .description('marketplace, loyalife, campaign, upload, admin, partner, ...');
+
+const movement = {
+  id: Joi.string()
+    .guid()
+    .description('your own transfer id: the same id with the same fields returns the same transfer'),
+  memberRef: memberRef.required(),
+  amount: points.required(),
+  source: source.required(),
+  reference: Joi.string().max(200).description('your order or redemption id'),
+  reason: Joi.string().max(500),
+  metadata: Joi.object().unknown(true),
+  partnerId: Joi.string().guid(),
+};
+
+const idParams = Joi.object({ id: Joi.string().guid().required() });
+
+function movementReply(result: Movement): Reply {
+  return {
+    status: result.created ? 201 : 200,
+    body: { ...presentTransfer(result.transfer), balance: result.balance },
+  };
+}
+
+function resolutionReply(result: Resolution): Reply {
+  if (!result.ok)
+    return {
+      status: result.status,
+      body: { error: { code: result.code, message: result.message, details: result.details } },
+    };
+  return { status: 200, body: { ...presentTransfer(result.transfer), balance: result.balance } };
+}
+
+function moving(work: (trx: Transaction, request: Request) => Promise<Reply>) {
+  return (request: Request, h: ResponseToolkit) => mutate(request, h, (trx) => work(trx, request));
+}
+
+export function ledgerRoutes(config: Config): ServerRoute[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/ledger/credits',
+      options: {
+        description: 'Credit points to a member (posted at once)',
+        tags: ['api', 'ledger'],
+        auth: movers,
+        validate: { payload: Joi.object(movement).label('Credit') },
+      },
+      handler: moving(async (trx, request) =>
+        movementReply(await credit(trx, scopeOf(request), payloadOf<MovementInput>(request))),
+      ),
+    },
+    {
+      method: 'POST',
+      path: '/v1/ledger/reservations',
+      options: {
+        description: 'Reserve points (a pending deduction) until confirmed, released or expired',
+        notes: 'Not enough points → 409 insufficient_balance with the available amount in details.',
+        tags: ['api', 'ledger'],
+        auth: movers,
+        validate: {
+          payload: Joi.object({
+            ...movement,
+            timeoutSeconds: Joi.number().integer().min(1).max(config.reservationMaxSeconds).default(900),
+          }).label('Reservation'),
+        },
+      },
+      handler: moving(async (trx, request) => {
+        const input = payloadOf<MovementInput & { timeoutSeconds: number }>(request);
+        return movementReply(await reserve(trx, scopeOf(request), input));
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/ledger/reservations/{id}/confirm',
+      options: {
+        description:
+          'Confirm a reservation; an amount below the reserved one posts that and releases the rest',
+        tags: ['api', 'ledger'],
+        auth: movers,
+        validate: {
+          params: idParams,
+          payload: Joi.object({ amount: points }).allow(null).label('Confirmation'),
+        },
+      },
+      handler: moving(async (trx, request) => {
+        const { amount } = payloadOf<{ amount?: number } | null>(request) ?? {};
+        return resolutionReply(
+          await confirm(trx, scopeOf(request), paramsOf<{ id: string }>(request).id, amount),
+        );
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/ledger/reservations/{id}/release',
+      options: {
+        description: 'Release a reservation: the points go back to the member',
+        tags: ['api', 'ledger'],
+        auth: movers,
+        validate: {
+          params: idParams,
+          payload: Joi.object({ reason: Joi.string().max(500) })
+            .allow(null)
+            .label('Release'),
+        },
+      },
+      handler: moving(async (trx, request) => {
+        const { reason } = payloadOf<{ reason?: string } | null>(request) ?? {};
+        return resolutionReply(
+          await release(trx, scopeOf(request), paramsOf<{ id: string }>(request).id, reason),
+        );
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/ledger/debits',
+      options: {
+        description: 'Deduct points in one step',
+        tags: ['api', 'ledger'],
+        auth: movers,
+        validate: { payload: Joi.object(movement).label('Debit') },
+      },
+      handler: moving(async (trx, request) =>
+        movementReply(await debit(trx, scopeOf(request), payloadOf<MovementInput>(request))),
+      ),
+    },
+    {
+      method: 'POST',
+      path: '/v1/ledger/reversals',
+      options: {
+        description: 'Reverse a posted transfer with a correcting transfer, once',
+        tags: ['api', 'ledger'],
+        auth: movers,
+        validate: {
+          payload: Joi.object({
+            transferId: Joi.string().guid().required(),
+            reason: Joi.string().max(500).required(),
+          }).label('Reversal'),
+        },
+      },
+      handler: moving(async (trx, request) => {
+        const { transferId, reason } = payloadOf<{ transferId: string; reason: string }>(request);
+        return movementReply(await reverse(trx, scopeOf(request), transferId, reason));
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/members/{externalRef}/balance',
+      options: {
+        description: "A member's points: available, pending (reserved) and posted",
+        tags: ['api', 'ledger'],
+        auth: readers,
+        validate: { params: Joi.object({ externalRef: memberRef.required() }) },
+      },
+      handler: (request) =>
+        memberBalance(
+          request.server.app.db,
+          scopeOf(request).tenantId,
+          paramsOf<{ externalRef: string }>(request).externalRef,
+        ),
+    },
+    {
+      method: 'GET',
+      path: '/v1/ledger/transfers',
+      options: {
+        description: 'The transfer log, filterable by member, source, status, reference and time',
+        tags: ['api', 'ledger'],
+        auth: readers,
+        validate: {
+          query: Joi.object({
+            memberRef,
+            source,
+            status: Joi.string().valid('pending', 'posted', 'voided', 'expired'),
+            reference: Joi.string().max(200),
+            from: Joi.date().iso(),
+            to: Joi.date().iso(),
+            limit: Joi.number().integer().min(1).max(200).default(50),
+            cursor: Joi.string().max(512),
+          }),
+        },
+      },
+      handler: (request) =>
+        listTransfers(request.server.app.db, scopeOf(request), queryOf<TransferQuery>(request)),
+    },
+    {
+      method: 'GET',
+      path: '/v1/ledger/transfers/{id}',
+      options: {
+        description: 'One transfer',
+        tags: ['api', 'ledger'],
+        auth: readers,
+        validate: { params: idParams },
+      },
+      handler: (request) =>
+        getTransfer(request.server.app.db, scopeOf(request), paramsOf<{ id: string }>(request).id),
+    },
+    {
+      method: 'GET',
+      path: '/v1/ledger/accounts',
+      options: {
+        description: "The tenant's system accounts and the totals of all accounts, from the transfer log",
+        tags: ['api', 'ledger'],
+        auth: { access: { scope: ['admin'] } },
+      },
+      handler: (request) => ledgerAccounts(request.server.app.db, scopeOf(request).tenantId),
+    },
+  ];
+}
