@@ -2,18 +2,16 @@
 // reversals; each commits with its event in the caller's transaction.
 import { isDeepStrictEqual } from 'node:util';
 import { rowsOf, type Transaction } from '../db/database.ts';
-import { recordEvent } from '../events/outbox.ts';
 import type { Scope } from '../http/context.ts';
 import { domainError, notFound } from '../http/errors.ts';
+import { type Balance, balanceOf, moveMemberAccount, type SystemAccount } from './accounts.ts';
 import {
-  type Balance,
-  type MemberAccount,
-  type Move,
-  moveMemberAccount,
-  openMemberAccount,
-  type SystemAccount,
-  systemAccountId,
-} from './accounts.ts';
+  type AccountDelta,
+  type MovementParams,
+  recordLedgerEvent,
+  runMovement,
+  runResolution,
+} from './statements.ts';
 
 export interface TransferRow {
   id: string;
@@ -61,7 +59,7 @@ export function presentTransfer(row: TransferRow) {
 }
 
 // A partner key acts only for its own partner; other keys may name the partner a transfer belongs to.
-export function partnerOf(scope: Scope, requested: string | undefined): string | null {
+export function partnerOf(scope: Scope, requested: string | undefined | null): string | null {
   if (scope.role !== 'partner') return requested ?? null;
   if (requested && requested !== scope.partnerId) {
     throw domainError(403, 'forbidden', 'A partner key acts only for its own partner');
@@ -69,137 +67,109 @@ export function partnerOf(scope: Scope, requested: string | undefined): string |
   return scope.partnerId;
 }
 
-async function emit(
-  trx: Transaction,
-  type: string,
-  transfer: TransferRow,
-  balance: Balance,
-  extra: object = {},
-) {
-  await recordEvent(trx, {
-    tenantId: transfer.tenantId,
-    type,
-    subject: transfer.memberRef,
-    data: {
-      transferId: transfer.id,
-      memberRef: transfer.memberRef,
-      amount: transfer.amount,
-      source: transfer.source,
-      reference: transfer.reference,
-      partnerId: transfer.partnerId,
-      balance,
-      ...extra,
-    },
-  });
-}
-
-type Leg = { account: SystemAccount; side: 'debit' | 'credit' };
-
-interface NewTransfer {
+interface Shape {
   kind: TransferRow['kind'];
-  status: TransferRow['status'];
-  system: Leg;
-  expiresAt?: unknown;
+  status: 'pending' | 'posted';
+  system: SystemAccount;
+  systemSide: 'debit' | 'credit';
+  delta: AccountDelta;
+  eventType: string;
+  timeoutSeconds?: number;
   reversesId?: string;
+  eventExtra?: Record<string, unknown>;
 }
 
 // The same client-supplied id with the same fields is the same transfer (TigerBeetle's contract).
-const IDENTITY: Array<keyof TransferRow> = [
-  'kind',
-  'memberRef',
-  'amount',
-  'source',
-  'reference',
-  'partnerId',
-];
+const IDENTITY = ['kind', 'memberRef', 'amount', 'source', 'reference', 'partnerId'] as const;
 
-async function insertTransfer(
-  trx: Transaction,
-  scope: Scope,
-  member: MemberAccount,
-  input: MovementInput,
-  shape: NewTransfer,
-): Promise<{ row: TransferRow; created: boolean }> {
-  const system = systemAccountId(trx, scope.tenantId, shape.system.account);
-  const fields = {
-    kind: shape.kind,
-    memberRef: member.memberRef,
-    amount: input.amount,
-    source: input.source,
-    reference: input.reference ?? null,
-    partnerId: partnerOf(scope, input.partnerId),
-  };
-  const [row] = await trx('ledger_transfers')
-    .insert({
-      ...(input.id && { id: input.id }),
-      ...fields,
-      tenantId: scope.tenantId,
-      debitAccountId: shape.system.side === 'debit' ? system : member.id,
-      creditAccountId: shape.system.side === 'credit' ? system : member.id,
-      memberId: member.id,
-      postedAmount: shape.status === 'posted' ? input.amount : null,
-      status: shape.status,
-      reason: input.reason ?? null,
-      metadata: JSON.stringify(input.metadata ?? {}),
-      expiresAt: shape.expiresAt ?? null,
-      reversesId: shape.reversesId ?? null,
-    })
-    .onConflict('id')
-    .ignore()
-    .returning('*');
-  if (row) return { row, created: true };
-  const existing: TransferRow = await trx('ledger_transfers').where({ id: input.id }).first();
+async function existingTransfer(trx: Transaction, scope: Scope, params: MovementParams): Promise<Movement> {
+  const existing: TransferRow = await trx('ledger_transfers').where({ id: params.id }).first();
   const same =
     existing.tenantId === scope.tenantId &&
-    IDENTITY.every((key) => isDeepStrictEqual(existing[key], fields[key as keyof typeof fields]));
-  if (!same) {
+    IDENTITY.every((key) => isDeepStrictEqual(existing[key], params[key]));
+  if (!same)
     throw domainError(
       409,
       'transfer_exists_with_different_fields',
-      `Transfer ${input.id} exists with different fields`,
+      `Transfer ${params.id} exists with different fields`,
     );
-  }
-  return { row: existing, created: false };
+  return { transfer: existing, balance: await moveMemberAccount(trx, existing.memberId, {}), created: false };
 }
 
-async function move(
-  trx: Transaction,
-  scope: Scope,
-  input: MovementInput,
-  shape: NewTransfer,
-  change: Move,
-  eventType: string,
-): Promise<Movement> {
-  const member = await openMemberAccount(trx, scope.tenantId, input.memberRef);
-  const { row, created } = await insertTransfer(trx, scope, member, input, shape);
-  if (!created) return { transfer: row, balance: await moveMemberAccount(trx, member.id, {}), created };
-  const balance = await moveMemberAccount(trx, member.id, change);
-  await emit(trx, eventType, row, balance);
-  return { transfer: row, balance, created };
+// The slow path, for a member's first movement or a short balance: open the account, then move it
+// with the balance check that names the available amount when it fails (rolling the transfer back).
+async function settleOnSlowPath(trx: Transaction, transfer: TransferRow, shape: Shape): Promise<Balance> {
+  await trx('ledger_accounts')
+    .insert({ id: transfer.memberId, tenantId: transfer.tenantId, kind: 'member' })
+    .onConflict('id')
+    .ignore();
+  const balance = await moveMemberAccount(trx, transfer.memberId, shape.delta);
+  await recordLedgerEvent(trx, shape.eventType, transfer.id, shape.eventExtra);
+  return balance;
+}
+
+async function move(trx: Transaction, scope: Scope, input: MovementInput, shape: Shape): Promise<Movement> {
+  const params: MovementParams = {
+    tenantId: scope.tenantId,
+    memberRef: input.memberRef,
+    id: input.id,
+    kind: shape.kind,
+    status: shape.status,
+    system: shape.system,
+    systemSide: shape.systemSide,
+    amount: input.amount,
+    source: input.source,
+    reference: input.reference ?? null,
+    reason: input.reason ?? null,
+    partnerId: partnerOf(scope, input.partnerId),
+    metadata: input.metadata ?? {},
+    timeoutSeconds: shape.timeoutSeconds ?? null,
+    reversesId: shape.reversesId ?? null,
+    delta: shape.delta,
+    eventType: shape.eventType,
+    eventExtra: shape.eventExtra ?? {},
+  };
+  const outcome = await runMovement(trx, params);
+  if (!outcome.memberId) throw notFound(`Member ${input.memberRef}`);
+  if (!outcome.transfer) return existingTransfer(trx, scope, params);
+  const balance = outcome.account
+    ? balanceOf(outcome.account)
+    : await settleOnSlowPath(trx, outcome.transfer, shape);
+  return { transfer: outcome.transfer, balance, created: true };
 }
 
 export function credit(trx: Transaction, scope: Scope, input: MovementInput): Promise<Movement> {
-  const shape = { kind: 'credit', status: 'posted', system: { account: 'issuance', side: 'debit' } } as const;
-  return move(trx, scope, input, shape, { creditsPosted: input.amount }, 'ledger.credited');
+  return move(trx, scope, input, {
+    kind: 'credit',
+    status: 'posted',
+    system: 'issuance',
+    systemSide: 'debit',
+    delta: { creditsPosted: input.amount },
+    eventType: 'ledger.credited',
+  });
 }
 
 export function debit(trx: Transaction, scope: Scope, input: MovementInput): Promise<Movement> {
-  const shape = {
+  return move(trx, scope, input, {
     kind: 'debit',
     status: 'posted',
-    system: { account: 'redemption', side: 'credit' },
-  } as const;
-  return move(trx, scope, input, shape, { debitsPosted: input.amount }, 'ledger.debited');
+    system: 'redemption',
+    systemSide: 'credit',
+    delta: { debitsPosted: input.amount },
+    eventType: 'ledger.debited',
+  });
 }
 
 export function reserve(trx: Transaction, scope: Scope, input: MovementInput & { timeoutSeconds: number }) {
-  const shape = {
+  return move(trx, scope, input, {
     kind: 'reservation',
     status: 'pending',
-    system: { account: 'redemption', side: 'credit' },
-    expiresAt: trx.raw('now() + make_interval(secs => ?)', [input.timeoutSeconds]),
-  } as const;
-  return move(trx, scope, input, shape, { debitsPending: input.amount }, 'ledger.reserved');
+    system: 'redemption',
+    systemSide: 'credit',
+    delta: { debitsPending: input.amount },
+    eventType: 'ledger.reserved',
+    timeoutSeconds: input.timeoutSeconds,
+  });
 }
 
 async function findTransfer(trx: Transaction, scope: Scope, id: string): Promise<TransferRow> {
@@ -215,7 +185,8 @@ export type Resolution =
   | { ok: true; transfer: TransferRow; balance: Balance }
   | { ok: false; status: number; code: string; message: string; details: unknown[] };
 
-// A reservation past its expiry is expired here and now, even before the sweep reaches it.
+// Why a confirm or release did not apply. A reservation past its time is expired here and now, even
+// before the sweep reaches it; the caller commits that and answers 409.
 async function refuseResolution(
   trx: Transaction,
   scope: Scope,
@@ -254,54 +225,31 @@ async function refuseResolution(
   };
 }
 
-function pendingReservation(trx: Transaction, scope: Scope, id: string) {
-  return trx('ledger_transfers')
-    .where({ id, tenantId: scope.tenantId, kind: 'reservation', status: 'pending' })
-    .where('expiresAt', '>', trx.fn.now())
-    .modify((q) => scope.role === 'partner' && q.where({ partnerId: scope.partnerId }));
-}
-
-export async function confirm(
+async function resolve(
   trx: Transaction,
   scope: Scope,
   id: string,
-  amount?: number,
+  change: { status: 'posted' | 'voided'; amount?: number; reason?: string; eventType: string },
 ): Promise<Resolution> {
-  const [row]: TransferRow[] = await pendingReservation(trx, scope, id)
-    .modify((q) => amount !== undefined && q.where('amount', '>=', amount))
-    .update({
-      status: 'posted',
-      postedAmount: trx.raw('coalesce(?, amount)', [amount ?? null]),
-      resolvedAt: trx.fn.now(),
-    })
-    .returning('*');
-  if (!row) return refuseResolution(trx, scope, id, amount);
-  const posted = row.postedAmount as number;
-  const balance = await moveMemberAccount(trx, row.debitAccountId, {
-    debitsPending: -row.amount,
-    debitsPosted: posted,
+  const resolved = await runResolution(trx, {
+    tenantId: scope.tenantId,
+    id,
+    partnerId: scope.role === 'partner' ? scope.partnerId : null,
+    status: change.status,
+    amount: change.amount ?? null,
+    reason: change.reason ?? null,
+    eventType: change.eventType,
   });
-  await emit(trx, 'ledger.confirmed', row, balance, {
-    amount: posted,
-    reserved: row.amount,
-    released: row.amount - posted,
-  });
-  return { ok: true, transfer: row, balance };
+  if (!resolved) return refuseResolution(trx, scope, id, change.amount);
+  return { ok: true, transfer: resolved.transfer, balance: balanceOf(resolved.account) };
 }
 
-export async function release(
-  trx: Transaction,
-  scope: Scope,
-  id: string,
-  reason?: string,
-): Promise<Resolution> {
-  const [row]: TransferRow[] = await pendingReservation(trx, scope, id)
-    .update({ status: 'voided', resolvedAt: trx.fn.now(), resolutionReason: reason ?? null })
-    .returning('*');
-  if (!row) return refuseResolution(trx, scope, id);
-  const balance = await moveMemberAccount(trx, row.debitAccountId, { debitsPending: -row.amount });
-  await emit(trx, 'ledger.released', row, balance, { reason: reason ?? null });
-  return { ok: true, transfer: row, balance };
+export function confirm(trx: Transaction, scope: Scope, id: string, amount?: number): Promise<Resolution> {
+  return resolve(trx, scope, id, { status: 'posted', amount, eventType: 'ledger.confirmed' });
+}
+
+export function release(trx: Transaction, scope: Scope, id: string, reason?: string): Promise<Resolution> {
+  return resolve(trx, scope, id, { status: 'voided', reason, eventType: 'ledger.released' });
 }
 
 // Expires the given reservations, or the oldest due ones when none are given. Rows another process is
@@ -325,8 +273,8 @@ export async function expireReservations(
     a.debitAccountId.localeCompare(b.debitAccountId),
   );
   for (const row of expired) {
-    const balance = await moveMemberAccount(trx, row.debitAccountId, { debitsPending: -row.amount });
-    await emit(trx, 'ledger.expired', row, balance);
+    await moveMemberAccount(trx, row.debitAccountId, { debitsPending: -row.amount });
+    await recordLedgerEvent(trx, 'ledger.expired', row.id);
   }
   return expired;
 }
@@ -345,15 +293,12 @@ export async function reverse(
       { kind: original.kind, status: original.status },
     ]);
   }
+  const prior = await trx('ledger_transfers').where({ reversesId: original.id }).first();
+  if (prior)
+    throw domainError(409, 'already_reversed', 'This transfer has been reversed already', [
+      { reversalId: prior.id },
+    ]);
   const memberWasCredited = original.kind === 'credit';
-  const system = memberWasCredited ? 'issuance' : 'redemption';
-  const member = { id: original.memberId, memberRef: original.memberRef };
-  const shape = {
-    kind: 'reversal',
-    status: 'posted',
-    system: { account: system, side: memberWasCredited ? 'credit' : 'debit' },
-    reversesId: original.id,
-  } as const;
   const input = {
     memberRef: original.memberRef,
     amount,
@@ -362,25 +307,20 @@ export async function reverse(
     reason,
     partnerId: original.partnerId ?? undefined,
   };
-  const inserted = await trx('ledger_transfers').where({ reversesId: original.id }).first();
-  if (inserted)
-    throw domainError(409, 'already_reversed', 'This transfer has been reversed already', [
-      { reversalId: inserted.id },
-    ]);
-  const { row } = await insertTransfer(trx, scope, member, input, shape).catch((error) => {
-    throw isUniqueViolation(error)
-      ? domainError(409, 'already_reversed', 'This transfer has been reversed already')
-      : error;
+  const shape: Shape = {
+    kind: 'reversal',
+    status: 'posted',
+    system: memberWasCredited ? 'issuance' : 'redemption',
+    systemSide: memberWasCredited ? 'credit' : 'debit',
+    delta: memberWasCredited ? { debitsPosted: amount } : { creditsPosted: amount },
+    eventType: 'ledger.reversed',
+    reversesId: original.id,
+    eventExtra: { reversesId: original.id, reason, kind: original.kind },
+  };
+  // A concurrent reversal of the same transfer fails on the unique reverses_id.
+  return move(trx, scope, input, shape).catch((error) => {
+    if ((error as { code?: string }).code === '23505')
+      throw domainError(409, 'already_reversed', 'This transfer has been reversed already');
+    throw error;
   });
-  const balance = await moveMemberAccount(
-    trx,
-    member.id,
-    memberWasCredited ? { debitsPosted: amount } : { creditsPosted: amount },
-  );
-  await emit(trx, 'ledger.reversed', row, balance, { reversesId: original.id, reason, kind: original.kind });
-  return { transfer: row, balance, created: true };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string }).code === '23505';
 }

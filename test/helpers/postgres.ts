@@ -34,14 +34,20 @@ export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
 // Durability is not under test, so the test server skips fsync.
 const FAST = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+// Benchmarks pass durable = true: they measure Tessera as it runs for users, with fsync on.
+export async function startTestPostgres(durable = false): Promise<TestPostgres> {
   const runId = randomBytes(4).toString('hex');
   const template = `tessera_tpl_${runId}`;
   let adminUrl = process.env.DATABASE_URL;
   let stopServer = async () => {};
   if (!adminUrl) {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-test-pg-'));
-    const server = await startEmbeddedPostgres({ dataDir, port: 0, persistent: false, extraFlags: FAST });
+    const server = await startEmbeddedPostgres({
+      dataDir,
+      port: 0,
+      persistent: false,
+      extraFlags: durable ? [] : FAST,
+    });
     adminUrl = server.url();
     stopServer = async () => {
       await server.stop();

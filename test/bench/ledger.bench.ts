@@ -1,0 +1,195 @@
+// `npm run bench -- ledger`: reserve + confirm pairs through Tessera's HTTP API against the same database
+// work done directly through pg (the raw-SQL baseline), and a hot-account run where every transfer of
+// every client credits one and the same sink account.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { Pool } from 'undici';
+import { openDatabase } from '../../core/db/database.ts';
+import { createKey, createTenant } from '../../core/tenancy/service.ts';
+import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
+import { spawnServer } from '../helpers/process.ts';
+import { type LoadResult, report, runLoad } from './load.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CLIENTS = 64;
+const MEMBERS = 1000;
+const POOL = 32;
+// The normal run spreads members over this many tenants, each with its own redemption sink.
+const TENANTS = 16;
+
+const postgres = await startTestPostgres(true);
+const database = await createTestDatabase(postgres.adminUrl, postgres.template);
+const db = openDatabase(database.url, 4);
+
+interface Programme {
+  key: string;
+  refs: string[];
+}
+
+async function seed(tenants: number, label: string): Promise<Programme[]> {
+  const programmes: Programme[] = [];
+  for (let t = 0; t < tenants; t++) {
+    const { key, tenantId } = await db.transaction(async (trx) => {
+      const tenant = await createTenant(trx, `${label}-${t}`);
+      const created = await createKey(trx, tenant.id, { name: 'bench', role: 'integration' }, null);
+      return { key: created.key, tenantId: tenant.id };
+    });
+    const refs = Array.from({ length: MEMBERS / tenants }, (_, i) => `${label}-${t}-${i}`);
+    await db.transaction(async (trx) => {
+      const members = await trx('members')
+        .insert(refs.map((externalRef) => ({ tenantId, externalRef, name: externalRef })))
+        .returning(['id', 'externalRef']);
+      await trx('ledger_accounts').insert(
+        members.map((m: { id: string }) => ({ id: m.id, tenantId, kind: 'member' })),
+      );
+      const issuance = trx.raw(`(SELECT id FROM ledger_accounts WHERE tenant_id = ? AND kind = 'issuance')`, [
+        tenantId,
+      ]);
+      for (const member of members as Array<{ id: string; externalRef: string }>) {
+        await trx('ledger_transfers').insert({
+          tenantId,
+          kind: 'credit',
+          debitAccountId: issuance,
+          creditAccountId: member.id,
+          memberId: member.id,
+          memberRef: member.externalRef,
+          amount: 1e9,
+          postedAmount: 1e9,
+          status: 'posted',
+          source: 'admin',
+        });
+      }
+      await trx('ledger_accounts')
+        .whereIn(
+          'id',
+          members.map((m: { id: string }) => m.id),
+        )
+        .update({ creditsPosted: 1e9 });
+    });
+    programmes.push({ key, refs });
+  }
+  return programmes;
+}
+
+const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)];
+
+async function throughTessera(name: string, url: string, programmes: Programme[]): Promise<LoadResult> {
+  const http = new Pool(url, { connections: CLIENTS, pipelining: 1 });
+  const post = async (key: string, path: string, body: object) => {
+    const response = await http.request({
+      method: 'POST',
+      path,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.body.json()) as { id: string };
+    if (response.statusCode >= 300)
+      throw new Error(`${path} → ${response.statusCode} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const result = await runLoad(name, CLIENTS, SECONDS, async (worker) => {
+    const programme = programmes[worker % programmes.length];
+    const reserved = await post(programme.key, '/v1/ledger/reservations', {
+      memberRef: pick(programme.refs),
+      amount: 1,
+      source: 'marketplace',
+    });
+    await post(programme.key, `/v1/ledger/reservations/${reserved.id}/confirm`, {});
+  });
+  await http.close();
+  return result;
+}
+
+// The same statements Tessera's services run for a reserve and a confirm, one transaction each.
+async function rawSql(programmes: Programme[]): Promise<LoadResult> {
+  const pool = new pg.Pool({ connectionString: database.url, max: POOL });
+  const members = await pool.query(
+    `SELECT m.id, m.external_ref, m.tenant_id, (SELECT id FROM ledger_accounts WHERE tenant_id = m.tenant_id AND kind = 'redemption') AS sink
+       FROM members m WHERE m.external_ref = ANY($1)`,
+    [programmes.flatMap((p) => p.refs)],
+  );
+  const inTransaction = async (work: (client: pg.PoolClient) => Promise<void>) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+  const result = await runLoad('raw SQL (pg)', CLIENTS, SECONDS, async () => {
+    const member = pick(members.rows);
+    const id = randomUUID();
+    await inTransaction(async (client) => {
+      await client.query(
+        `INSERT INTO ledger_transfers (id, tenant_id, kind, debit_account_id, credit_account_id, member_id, member_ref, amount, status, source, expires_at)
+         VALUES ($1, $2, 'reservation', $3, $4, $3, $5, 1, 'pending', 'marketplace', now() + interval '900 seconds')`,
+        [id, member.tenant_id, member.id, member.sink, member.external_ref],
+      );
+      const moved = await client.query(
+        `UPDATE ledger_accounts SET debits_pending = debits_pending + 1
+          WHERE id = $1 AND credits_posted - debits_posted - debits_pending >= 1 RETURNING debits_pending`,
+        [member.id],
+      );
+      if (moved.rowCount !== 1) throw new Error('insufficient');
+      await client.query(
+        `INSERT INTO events (tenant_id, type, subject, data) VALUES ($1, 'ledger.reserved', $2, $3)`,
+        [member.tenant_id, member.external_ref, { transferId: id }],
+      );
+    });
+    await inTransaction(async (client) => {
+      await client.query(
+        `UPDATE ledger_transfers SET status = 'posted', posted_amount = amount, resolved_at = now()
+          WHERE id = $1 AND status = 'pending' AND expires_at > now()`,
+        [id],
+      );
+      await client.query(
+        'UPDATE ledger_accounts SET debits_pending = debits_pending - 1, debits_posted = debits_posted + 1 WHERE id = $1',
+        [member.id],
+      );
+      await client.query(
+        `INSERT INTO events (tenant_id, type, subject, data) VALUES ($1, 'ledger.confirmed', $2, $3)`,
+        [member.tenant_id, member.external_ref, { transferId: id }],
+      );
+    });
+  });
+  await pool.end();
+  return result;
+}
+
+try {
+  process.stdout.write(`Seeding ${MEMBERS} members in ${TENANTS} tenants, and ${MEMBERS} in one tenant...\n`);
+  const spread = await seed(TENANTS, 'spread');
+  const hot = await seed(1, 'hot');
+  const server = await spawnServer({
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'warn',
+    TESSERA_DB_POOL_MAX: String(POOL),
+  });
+  try {
+    process.stdout.write(
+      `Each run: ${CLIENTS} concurrent clients for ${SECONDS} s; one operation = reserve + confirm.\n`,
+    );
+    const normal = await throughTessera('Tessera HTTP, 16 sinks', server.url, spread);
+    const hotRun = await throughTessera('Tessera HTTP, one hot sink', server.url, hot);
+    const raw = await rawSql(spread);
+    report(
+      'Ledger benchmark: reserve + confirm pairs',
+      [normal, hotRun, raw],
+      [
+        ['Tessera / raw SQL', normal.perSecond / raw.perSecond],
+        ['hot sink / normal', hotRun.perSecond / normal.perSecond],
+      ],
+    );
+  } finally {
+    await server.stop();
+  }
+} finally {
+  await db.destroy();
+  await database.drop();
+  await postgres.stop();
+}

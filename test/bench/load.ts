@@ -1,0 +1,77 @@
+// Owns the benchmarks' load loop and report: N concurrent workers for a fixed time, latency percentiles.
+import os from 'node:os';
+
+export interface LoadResult {
+  name: string;
+  operations: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+// Each worker runs `operation` back to back until the time is up; latency is per operation, in ms.
+export async function runLoad(
+  name: string,
+  concurrency: number,
+  seconds: number,
+  operation: (worker: number) => Promise<void>,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const worker = async (index: number) => {
+    while (performance.now() < deadline) {
+      const begin = performance.now();
+      try {
+        await operation(index);
+        latencies.push(performance.now() - begin);
+      } catch (error) {
+        errors++;
+        if (errors <= 3) process.stderr.write(`${name}: ${(error as Error).message}\n`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    name,
+    operations: latencies.length,
+    seconds: elapsed,
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
+}
+
+export function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+export function report(title: string, results: LoadResult[], ratios: Array<[string, number]>): void {
+  const lines = [
+    `\n${title}`,
+    `machine: ${machine()}`,
+    '',
+    '| run | operations | ops/s | p50 ms | p99 ms | errors |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.operations} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`,
+    ),
+    '',
+    ...ratios.map(([label, value]) => `${label}: ${value.toFixed(2)}×`),
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
