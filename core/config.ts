@@ -21,6 +21,7 @@ export interface Config {
   roles: Array<'api' | 'worker'>;
   reservationMaxSeconds: number;
   ledgerSweepCron: string;
+  authCacheSeconds: number;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -52,6 +53,7 @@ const variables = {
     Joi.number().integer().min(1).max(2_592_000).default(86_400),
   ],
   TESSERA_LEDGER_SWEEP_CRON: ['ledgerSweepCron', cronExpression.default('*/5 * * * * *')],
+  TESSERA_AUTH_CACHE_SECONDS: ['authCacheSeconds', Joi.number().integer().min(0).max(300).default(5)],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single().default(['api', 'worker']),

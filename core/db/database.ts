@@ -8,6 +8,15 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
 export type Database = Knex;
 export type Transaction = Knex.Transaction;
+// Where a statement that is atomic on its own may run: the pool (autocommit) or a transaction.
+export type Queryable = Database | Transaction;
+// Runs such a statement; a seam for grouping the statements of concurrent requests into shared commits.
+export type Runner = <T>(statement: (db: Queryable) => Promise<T>) => Promise<T>;
+
+export const directly =
+  (db: Queryable): Runner =>
+  (statement) =>
+    statement(db);
 
 export function openDatabase(url: string, poolMax: number): Database {
   return knex({
@@ -24,8 +33,4 @@ const columns = snakeCaseMappers();
 // Raw queries bypass knex's key mapping for their rows; this gives them the same camelCase keys.
 export function rowsOf<T>(result: { rows: Record<string, unknown>[] }): T[] {
   return result.rows.map((row) => columns.parse(row) as T);
-}
-
-export function withTransaction<T>(db: Database, work: (trx: Transaction) => Promise<T>): Promise<T> {
-  return db.transaction(work);
 }

@@ -5,6 +5,7 @@ import type { Role } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { hashKey } from '../tenancy/keys.ts';
 import { headerOf, type Scope } from './context.ts';
+import { KeyCache } from './key-cache.ts';
 
 function unauthorized(message: string): Boom.Boom {
   const error = Boom.unauthorized(message, 'Bearer');
@@ -40,12 +41,23 @@ export function bearerKey(header: string | undefined): string | null {
   return match ? match[1] : null;
 }
 
+async function cachedScope(request: Request, key: string): Promise<Scope | null> {
+  const { db, keyCache } = request.server.app;
+  const hash = hashKey(key);
+  const cached = keyCache.get(hash);
+  if (cached) return cached;
+  const scope = await resolveKey(db, key);
+  if (scope) keyCache.set(hash, scope);
+  return scope;
+}
+
 export function registerApiKeyAuth(server: Server): void {
+  server.app.keyCache = new KeyCache(server.app.config.authCacheSeconds);
   server.auth.scheme('api-key', () => ({
     authenticate: async (request: Request, h: ResponseToolkit) => {
       const key = bearerKey(headerOf(request, 'authorization'));
       if (!key) throw unauthorized('Send an API key as Authorization: Bearer <key>');
-      const scope = await resolveKey(request.server.app.db, key);
+      const scope = await cachedScope(request, key);
       if (!scope) throw unauthorized('The API key is unknown or revoked');
       return h.authenticated({ credentials: { scope: [scope.role], app: scope } });
     },

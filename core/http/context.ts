@@ -3,6 +3,7 @@ import type { Request } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import type { Config, Role } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import type { KeyCache } from './key-cache.ts';
 
 export interface Scope {
   tenantId: string;
@@ -22,6 +23,7 @@ declare module '@hapi/hapi' {
     db: Database;
     config: Config;
     logger: Logger;
+    keyCache: KeyCache;
   }
   interface RequestApplicationState {
     requestId: string;

@@ -29,35 +29,6 @@ export function balanceOf(counters: Counters): Balance {
   };
 }
 
-export interface MemberAccount {
-  id: string;
-  memberRef: string;
-}
-
-// The member's account is opened on first use; a member Tessera does not know is 404.
-export async function openMemberAccount(
-  trx: Transaction,
-  tenantId: string,
-  memberRef: string,
-): Promise<MemberAccount> {
-  const member = await trx('members')
-    .leftJoin('ledger_accounts', 'ledger_accounts.id', 'members.id')
-    .where({ 'members.tenantId': tenantId, 'members.externalRef': memberRef })
-    .first('members.id', trx.raw('ledger_accounts.id IS NOT NULL AS opened'));
-  if (!member) throw notFound(`Member ${memberRef}`);
-  if (!member.opened) {
-    await trx('ledger_accounts')
-      .insert({ id: member.id, tenantId, kind: 'member' })
-      .onConflict('id')
-      .ignore();
-  }
-  return { id: member.id, memberRef };
-}
-
-export function systemAccountId(trx: Transaction, tenantId: string, kind: SystemAccount) {
-  return trx.raw('(SELECT id FROM ledger_accounts WHERE tenant_id = ? AND kind = ?)', [tenantId, kind]);
-}
-
 export interface Move {
   debitsPending?: number;
   debitsPosted?: number;
@@ -84,14 +55,25 @@ export async function moveMemberAccount(trx: Transaction, accountId: string, mov
     ),
   );
   if (rows.length === 1) return balanceOf(rows[0]);
+  throw await insufficientBalance(trx, accountId, move);
+}
+
+// The 409 of a balance check that failed, naming what is available now.
+export async function insufficientBalance(trx: Transaction, accountId: string, move: Move) {
+  const spends = (move.debitsPending ?? 0) + (move.debitsPosted ?? 0) - (move.creditsPosted ?? 0);
   const account = await trx('ledger_accounts').where({ id: accountId }).first();
   const available = account ? balanceOf(account).available : 0;
-  throw domainError(
+  return domainError(
     409,
     'insufficient_balance',
     `Not enough points: ${available} available, ${spends} needed`,
     [{ available, requested: spends }],
   );
+}
+
+// A member's account is opened on first use.
+export async function openAccount(trx: Transaction, tenantId: string, memberId: string): Promise<void> {
+  await trx('ledger_accounts').insert({ id: memberId, tenantId, kind: 'member' }).onConflict('id').ignore();
 }
 
 export async function memberBalance(

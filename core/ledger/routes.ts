@@ -2,23 +2,26 @@
 import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Config } from '../config.ts';
-import type { Transaction } from '../db/database.ts';
+import type { Runner, Transaction } from '../db/database.ts';
 import { paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate, type Reply } from '../http/mutation.ts';
 import { memberRef } from '../members/schema.ts';
 import { memberBalance } from './accounts.ts';
 import { getTransfer, ledgerAccounts, listTransfers, type TransferQuery } from './queries.ts';
 import {
-  confirm,
-  credit,
-  debit,
+  type Change,
+  confirmation,
   type Movement,
   type MovementInput,
+  type MovementKind,
+  moveBy,
   presentTransfer,
   type Resolution,
-  release,
-  reserve,
+  releasing,
+  resolve,
   reverse,
+  tryMove,
+  tryResolve,
 } from './transfers.ts';
 
 const movers = { access: { scope: ['admin', 'integration', 'partner'] } };
@@ -60,11 +63,52 @@ function resolutionReply(result: Resolution): Reply {
   return { status: 200, body: { ...presentTransfer(result.transfer), balance: result.balance } };
 }
 
-function moving(work: (trx: Transaction, request: Request) => Promise<Reply>) {
-  return (request: Request, h: ResponseToolkit) => mutate(request, h, (trx) => work(trx, request));
+type Work = (trx: Transaction, request: Request) => Promise<Reply>;
+type HotPath = (request: Request) => Promise<Reply | null>;
+
+// A request without an Idempotency-Key first tries the hot path, one statement that is atomic on its
+// own; when that does not apply (or there is a key to store) the work runs in a transaction.
+function moving(work: Work, hot?: HotPath) {
+  return async (request: Request, h: ResponseToolkit) => {
+    if (hot && !request.app.idempotency) {
+      const reply = await hot(request);
+      if (reply) return h.response(reply.body as object).code(reply.status);
+    }
+    return mutate(request, h, (trx) => work(trx, request));
+  };
 }
 
-export function ledgerRoutes(config: Config): ServerRoute[] {
+function movementHandler(kind: MovementKind, run: Runner) {
+  const input = (request: Request) => payloadOf<MovementInput & { timeoutSeconds?: number }>(request);
+  return moving(
+    async (trx, request) => movementReply(await moveBy(kind, trx, scopeOf(request), input(request))),
+    async (request) => {
+      const moved = await tryMove(kind, run, scopeOf(request), input(request));
+      return moved && movementReply(moved);
+    },
+  );
+}
+
+function resolutionHandler(changeOf: (payload: { amount?: number; reason?: string }) => Change, run: Runner) {
+  const args = (request: Request) => ({
+    id: paramsOf<{ id: string }>(request).id,
+    change: changeOf(payloadOf<{ amount?: number; reason?: string } | null>(request) ?? {}),
+  });
+  return moving(
+    async (trx, request) => {
+      const { id, change } = args(request);
+      return resolutionReply(await resolve(trx, scopeOf(request), id, change));
+    },
+    async (request) => {
+      const { id, change } = args(request);
+      const resolved = await tryResolve(run, scopeOf(request), id, change);
+      return resolved && resolutionReply(resolved);
+    },
+  );
+}
+
+// `run` carries the hot statements to the database.
+export function ledgerRoutes(config: Config, run: Runner): ServerRoute[] {
   return [
     {
       method: 'POST',
@@ -75,9 +119,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         auth: movers,
         validate: { payload: Joi.object(movement).label('Credit') },
       },
-      handler: moving(async (trx, request) =>
-        movementReply(await credit(trx, scopeOf(request), payloadOf<MovementInput>(request))),
-      ),
+      handler: movementHandler('credit', run),
     },
     {
       method: 'POST',
@@ -94,10 +136,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
           }).label('Reservation'),
         },
       },
-      handler: moving(async (trx, request) => {
-        const input = payloadOf<MovementInput & { timeoutSeconds: number }>(request);
-        return movementReply(await reserve(trx, scopeOf(request), input));
-      }),
+      handler: movementHandler('reserve', run),
     },
     {
       method: 'POST',
@@ -112,12 +151,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
           payload: Joi.object({ amount: points }).allow(null).label('Confirmation'),
         },
       },
-      handler: moving(async (trx, request) => {
-        const { amount } = payloadOf<{ amount?: number } | null>(request) ?? {};
-        return resolutionReply(
-          await confirm(trx, scopeOf(request), paramsOf<{ id: string }>(request).id, amount),
-        );
-      }),
+      handler: resolutionHandler(({ amount }) => confirmation(amount), run),
     },
     {
       method: 'POST',
@@ -133,12 +167,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
             .label('Release'),
         },
       },
-      handler: moving(async (trx, request) => {
-        const { reason } = payloadOf<{ reason?: string } | null>(request) ?? {};
-        return resolutionReply(
-          await release(trx, scopeOf(request), paramsOf<{ id: string }>(request).id, reason),
-        );
-      }),
+      handler: resolutionHandler(({ reason }) => releasing(reason), run),
     },
     {
       method: 'POST',
@@ -149,9 +178,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         auth: movers,
         validate: { payload: Joi.object(movement).label('Debit') },
       },
-      handler: moving(async (trx, request) =>
-        movementReply(await debit(trx, scopeOf(request), payloadOf<MovementInput>(request))),
-      ),
+      handler: movementHandler('debit', run),
     },
     {
       method: 'POST',

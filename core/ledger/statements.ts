@@ -2,8 +2,8 @@
 // member's account (the balance check is the UPDATE's WHERE, evaluated on the locked row) and record the
 // event, as one statement inside the request's transaction. Benchmarked in test/bench/ledger.bench.ts:
 // one statement instead of four per movement halved the database round trips of a reserve + confirm.
-import { rowsOf, type Transaction } from '../db/database.ts';
-import type { Counters, SystemAccount } from './accounts.ts';
+import { type Queryable, rowsOf } from '../db/database.ts';
+import type { Counters, Move, SystemAccount } from './accounts.ts';
 import type { TransferRow } from './transfers.ts';
 
 // The event of a ledger movement: the transfer `t` and the member's account `a` after the move.
@@ -23,12 +23,6 @@ const accountColumns = (
 ) => `${a}.debits_pending AS account_debits_pending, ${a}.debits_posted AS account_debits_posted,
   ${a}.credits_pending AS account_credits_pending, ${a}.credits_posted AS account_credits_posted`;
 
-export interface AccountDelta {
-  debitsPending?: number;
-  debitsPosted?: number;
-  creditsPosted?: number;
-}
-
 export interface MovementParams {
   tenantId: string;
   memberRef: string;
@@ -45,7 +39,7 @@ export interface MovementParams {
   metadata: Record<string, unknown>;
   timeoutSeconds: number | null;
   reversesId: string | null;
-  delta: AccountDelta;
+  delta: Move;
   eventType: string;
   eventExtra: Record<string, unknown>;
 }
@@ -89,13 +83,27 @@ function split(row: MovedRow | undefined): MovementOutcome {
   };
 }
 
-// No row: the member is unknown. No transfer: its client id exists. No account: the account is not
-// opened yet, or the balance is short; the caller sorts these out on the slow path.
-export async function runMovement(trx: Transaction, p: MovementParams): Promise<MovementOutcome> {
+// Moves the member's account first (the balance check is the UPDATE's WHERE, on the locked row) and
+// inserts the transfer only from the moved row, so the statement changes nothing unless it all applies:
+// safe on its own, outside a transaction. A client id that exists fails the insert (23505) and with it
+// the statement. No row: the member is unknown. No account: not opened yet, or the balance is short.
+export async function runMovement(db: Queryable, p: MovementParams): Promise<MovementOutcome> {
+  return split(rowsOf<MovedRow>(await movementStatement(db, p))[0]);
+}
+
+// The statement itself, prepared once per connection; test/bench/ledger.bench.ts runs it through pg.
+export function movementStatement(db: Queryable, p: MovementParams) {
   const spends = (p.delta.debitsPending ?? 0) + (p.delta.debitsPosted ?? 0) - (p.delta.creditsPosted ?? 0);
-  const result = await trx.raw(
-    `WITH member AS (
+  return db
+    .raw(
+      `WITH member AS (
        SELECT id, external_ref FROM members WHERE tenant_id = :tenantId AND external_ref = :memberRef
+     ), moved AS (
+       UPDATE ledger_accounts a
+          SET debits_pending = a.debits_pending + :debitsPending, debits_posted = a.debits_posted + :debitsPosted,
+              credits_posted = a.credits_posted + :creditsPosted
+         FROM member WHERE a.id = member.id AND a.credits_posted - a.debits_posted - a.debits_pending >= :spends
+       RETURNING a.*
      ), inserted AS (
        INSERT INTO ledger_transfers (id, tenant_id, kind, debit_account_id, credit_account_id, member_id, member_ref,
          amount, posted_amount, status, source, reference, reason, partner_id, metadata, expires_at, reverses_id)
@@ -106,15 +114,10 @@ export async function runMovement(trx: Transaction, p: MovementParams): Promise<
               CASE WHEN :status = 'posted' THEN CAST(:amount AS bigint) END, CAST(:status AS text),
               CAST(:source AS text), CAST(:reference AS text), CAST(:reason AS text), CAST(:partnerId AS uuid), CAST(:metadata AS jsonb),
               now() + make_interval(secs => CAST(:timeoutSeconds AS integer)), CAST(:reversesId AS uuid)
-         FROM member, ledger_accounts s WHERE s.tenant_id = :tenantId AND s.kind = :system
-       ON CONFLICT (id) DO NOTHING
+         FROM moved JOIN member ON member.id = moved.id
+         -- A scalar subquery: a missing system account is a NULL that fails the statement, never a lost leg.
+         CROSS JOIN LATERAL (SELECT (SELECT id FROM ledger_accounts WHERE tenant_id = :tenantId AND kind = :system) AS id) s
        RETURNING *
-     ), moved AS (
-       UPDATE ledger_accounts a
-          SET debits_pending = a.debits_pending + :debitsPending, debits_posted = a.debits_posted + :debitsPosted,
-              credits_posted = a.credits_posted + :creditsPosted
-         FROM inserted WHERE a.id = inserted.member_id AND a.credits_posted - a.debits_posted - a.debits_pending >= :spends
-       RETURNING a.*
      ), event AS (
        INSERT INTO events (tenant_id, type, subject, data)
        SELECT CAST(:tenantId AS uuid), CAST(:eventType AS text), inserted.member_ref, ${eventData('inserted', 'moved', ':eventExtra')}
@@ -122,31 +125,31 @@ export async function runMovement(trx: Transaction, p: MovementParams): Promise<
      )
      SELECT member.id AS found_member_id, inserted.*, ${accountColumns('moved')}
        FROM member LEFT JOIN inserted ON true LEFT JOIN moved ON true`,
-    {
-      tenantId: p.tenantId,
-      memberRef: p.memberRef,
-      id: p.id ?? null,
-      kind: p.kind,
-      systemSide: p.systemSide,
-      system: p.system,
-      amount: p.amount,
-      status: p.status,
-      source: p.source,
-      reference: p.reference,
-      reason: p.reason,
-      partnerId: p.partnerId,
-      metadata: JSON.stringify(p.metadata),
-      timeoutSeconds: p.timeoutSeconds,
-      reversesId: p.reversesId,
-      debitsPending: p.delta.debitsPending ?? 0,
-      debitsPosted: p.delta.debitsPosted ?? 0,
-      creditsPosted: p.delta.creditsPosted ?? 0,
-      spends: Math.max(spends, 0),
-      eventType: p.eventType,
-      eventExtra: JSON.stringify(p.eventExtra),
-    },
-  );
-  return split(rowsOf<MovedRow>(result)[0]);
+      {
+        tenantId: p.tenantId,
+        memberRef: p.memberRef,
+        id: p.id ?? null,
+        kind: p.kind,
+        systemSide: p.systemSide,
+        system: p.system,
+        amount: p.amount,
+        status: p.status,
+        source: p.source,
+        reference: p.reference,
+        reason: p.reason,
+        partnerId: p.partnerId,
+        metadata: JSON.stringify(p.metadata),
+        timeoutSeconds: p.timeoutSeconds,
+        reversesId: p.reversesId,
+        debitsPending: p.delta.debitsPending ?? 0,
+        debitsPosted: p.delta.debitsPosted ?? 0,
+        creditsPosted: p.delta.creditsPosted ?? 0,
+        spends: Math.max(spends, 0),
+        eventType: p.eventType,
+        eventExtra: JSON.stringify(p.eventExtra),
+      },
+    )
+    .options({ name: 'tessera_ledger_movement' });
 }
 
 export interface ResolutionParams {
@@ -159,18 +162,26 @@ export interface ResolutionParams {
   eventType: string;
 }
 
-// Confirm or release: a reservation still pending and not past its time moves in one statement.
-// Resolving gives points back or posts them, so no balance check is needed.
+// Confirm or release: a reservation still pending and not past its time moves in one statement, which
+// changes nothing when it does not apply. Resolving gives points back or posts them: no balance check.
 export async function runResolution(
-  trx: Transaction,
+  db: Queryable,
   p: ResolutionParams,
 ): Promise<{ transfer: TransferRow; account: Counters } | null> {
+  const outcome = split(rowsOf<MovedRow>(await resolutionStatement(db, p))[0]);
+  return outcome.transfer && outcome.account
+    ? { transfer: outcome.transfer, account: outcome.account }
+    : null;
+}
+
+export function resolutionStatement(db: Queryable, p: ResolutionParams) {
   const extra =
     p.status === 'posted'
       ? `jsonb_build_object('amount', resolved.posted_amount, 'reserved', resolved.amount, 'released', resolved.amount - resolved.posted_amount)`
       : `jsonb_build_object('reason', resolved.resolution_reason)`;
-  const result = await trx.raw(
-    `WITH resolved AS (
+  return db
+    .raw(
+      `WITH resolved AS (
        UPDATE ledger_transfers
           SET status = CAST(:status AS text), resolved_at = now(), resolution_reason = CAST(:reason AS text),
               posted_amount = CASE WHEN :status = 'posted' THEN coalesce(CAST(:amount AS bigint), amount) END
@@ -191,17 +202,14 @@ export async function runResolution(
      )
      SELECT resolved.member_id AS found_member_id, resolved.*, ${accountColumns('moved')}
        FROM resolved, moved`,
-    { ...p, partnerId: p.partnerId, amount: p.amount, reason: p.reason },
-  );
-  const outcome = split(rowsOf<MovedRow>(result)[0]);
-  return outcome.transfer && outcome.account
-    ? { transfer: outcome.transfer, account: outcome.account }
-    : null;
+      { ...p, partnerId: p.partnerId, amount: p.amount, reason: p.reason },
+    )
+    .options({ name: `tessera_ledger_resolution_${p.status}` });
 }
 
 // The event of a movement made on the slow path, built by the same SQL as the hot statements'.
 export async function recordLedgerEvent(
-  trx: Transaction,
+  trx: Queryable,
   type: string,
   transferId: string,
   extra: Record<string, unknown> = {},

@@ -1,13 +1,23 @@
 // Owns ledger transfers: credits, reservations and their confirmation or release, one-step debits and
 // reversals; each commits with its event in the caller's transaction.
 import { isDeepStrictEqual } from 'node:util';
-import { rowsOf, type Transaction } from '../db/database.ts';
+import { directly, type Runner, rowsOf, type Transaction } from '../db/database.ts';
 import type { Scope } from '../http/context.ts';
 import { domainError, notFound } from '../http/errors.ts';
-import { type Balance, balanceOf, moveMemberAccount, type SystemAccount } from './accounts.ts';
 import {
-  type AccountDelta,
+  type Balance,
+  balanceOf,
+  type Counters,
+  insufficientBalance,
+  type Move,
+  moveMemberAccount,
+  openAccount,
+  type SystemAccount,
+} from './accounts.ts';
+import {
+  type MovementOutcome,
   type MovementParams,
+  type ResolutionParams,
   recordLedgerEvent,
   runMovement,
   runResolution,
@@ -72,7 +82,7 @@ interface Shape {
   status: 'pending' | 'posted';
   system: SystemAccount;
   systemSide: 'debit' | 'credit';
-  delta: AccountDelta;
+  delta: Move;
   eventType: string;
   timeoutSeconds?: number;
   reversesId?: string;
@@ -96,20 +106,8 @@ async function existingTransfer(trx: Transaction, scope: Scope, params: Movement
   return { transfer: existing, balance: await moveMemberAccount(trx, existing.memberId, {}), created: false };
 }
 
-// The slow path, for a member's first movement or a short balance: open the account, then move it
-// with the balance check that names the available amount when it fails (rolling the transfer back).
-async function settleOnSlowPath(trx: Transaction, transfer: TransferRow, shape: Shape): Promise<Balance> {
-  await trx('ledger_accounts')
-    .insert({ id: transfer.memberId, tenantId: transfer.tenantId, kind: 'member' })
-    .onConflict('id')
-    .ignore();
-  const balance = await moveMemberAccount(trx, transfer.memberId, shape.delta);
-  await recordLedgerEvent(trx, shape.eventType, transfer.id, shape.eventExtra);
-  return balance;
-}
-
-async function move(trx: Transaction, scope: Scope, input: MovementInput, shape: Shape): Promise<Movement> {
-  const params: MovementParams = {
+export function movementParams(scope: Scope, input: MovementInput, shape: Shape): MovementParams {
+  return {
     tenantId: scope.tenantId,
     memberRef: input.memberRef,
     id: input.id,
@@ -129,39 +127,82 @@ async function move(trx: Transaction, scope: Scope, input: MovementInput, shape:
     eventType: shape.eventType,
     eventExtra: shape.eventExtra ?? {},
   };
-  const outcome = await runMovement(trx, params);
-  if (!outcome.memberId) throw notFound(`Member ${input.memberRef}`);
-  if (!outcome.transfer) return existingTransfer(trx, scope, params);
-  const balance = outcome.account
-    ? balanceOf(outcome.account)
-    : await settleOnSlowPath(trx, outcome.transfer, shape);
-  return { transfer: outcome.transfer, balance, created: true };
 }
 
-export function credit(trx: Transaction, scope: Scope, input: MovementInput): Promise<Movement> {
-  return move(trx, scope, input, {
+const isDuplicateId = (error: unknown) =>
+  (error as { code?: string; constraint?: string }).code === '23505' &&
+  (error as { constraint?: string }).constraint === 'ledger_transfers_pkey';
+
+// A client id that may exist runs under a savepoint, so that its duplicate key error leaves the
+// transaction usable for reading the existing transfer.
+async function runWithClientId(trx: Transaction, params: MovementParams): Promise<MovementOutcome | null> {
+  if (!params.id) return runMovement(trx, params);
+  try {
+    return await trx.transaction((savepoint) => runMovement(savepoint, params));
+  } catch (error) {
+    if (isDuplicateId(error)) return null;
+    throw error;
+  }
+}
+
+async function move(trx: Transaction, scope: Scope, input: MovementInput, shape: Shape): Promise<Movement> {
+  const params = movementParams(scope, input, shape);
+  let outcome = await runWithClientId(trx, params);
+  if (!outcome) return existingTransfer(trx, scope, params);
+  if (!outcome.memberId) throw notFound(`Member ${input.memberRef}`);
+  if (!outcome.account) {
+    // The slow path: a member's first movement, or a short balance (named in the 409).
+    await openAccount(trx, scope.tenantId, outcome.memberId);
+    outcome = await runWithClientId(trx, params);
+    if (!outcome) return existingTransfer(trx, scope, params);
+    if (!outcome.account) throw await insufficientBalance(trx, outcome.memberId as string, shape.delta);
+  }
+  return settled(outcome);
+}
+
+function settled(outcome: MovementOutcome): Movement {
+  return {
+    transfer: outcome.transfer as TransferRow,
+    balance: balanceOf(outcome.account as Counters),
+    created: true,
+  };
+}
+
+// The hot path for a request without an Idempotency-Key or client id: the movement statement alone,
+// atomic without a transaction. Null when it did not apply; the caller then takes the full path.
+export async function tryMove(
+  kind: MovementKind,
+  run: Runner,
+  scope: Scope,
+  input: MovementInput & { timeoutSeconds?: number },
+): Promise<Movement | null> {
+  if (input.id) return null;
+  const params = movementParams(scope, input, shapes[kind](input));
+  const outcome = await run((db) => runMovement(db, params));
+  return outcome.account ? settled(outcome) : null;
+}
+
+export type MovementKind = 'credit' | 'debit' | 'reserve';
+
+// What each movement does to the member's account, and the event it records.
+export const shapes: Record<MovementKind, (input: MovementInput & { timeoutSeconds?: number }) => Shape> = {
+  credit: (input) => ({
     kind: 'credit',
     status: 'posted',
     system: 'issuance',
     systemSide: 'debit',
     delta: { creditsPosted: input.amount },
     eventType: 'ledger.credited',
-  });
-}
-
-export function debit(trx: Transaction, scope: Scope, input: MovementInput): Promise<Movement> {
-  return move(trx, scope, input, {
+  }),
+  debit: (input) => ({
     kind: 'debit',
     status: 'posted',
     system: 'redemption',
     systemSide: 'credit',
     delta: { debitsPosted: input.amount },
     eventType: 'ledger.debited',
-  });
-}
-
-export function reserve(trx: Transaction, scope: Scope, input: MovementInput & { timeoutSeconds: number }) {
-  return move(trx, scope, input, {
+  }),
+  reserve: (input) => ({
     kind: 'reservation',
     status: 'pending',
     system: 'redemption',
@@ -169,7 +210,17 @@ export function reserve(trx: Transaction, scope: Scope, input: MovementInput & {
     delta: { debitsPending: input.amount },
     eventType: 'ledger.reserved',
     timeoutSeconds: input.timeoutSeconds,
-  });
+  }),
+};
+
+// Credits, debits and reservations, inside the caller's transaction.
+export function moveBy(
+  kind: MovementKind,
+  trx: Transaction,
+  scope: Scope,
+  input: MovementInput & { timeoutSeconds?: number },
+): Promise<Movement> {
+  return move(trx, scope, input, shapes[kind](input));
 }
 
 async function findTransfer(trx: Transaction, scope: Scope, id: string): Promise<TransferRow> {
@@ -225,13 +276,27 @@ async function refuseResolution(
   };
 }
 
-async function resolve(
-  trx: Transaction,
-  scope: Scope,
-  id: string,
-  change: { status: 'posted' | 'voided'; amount?: number; reason?: string; eventType: string },
-): Promise<Resolution> {
-  const resolved = await runResolution(trx, {
+export interface Change {
+  status: 'posted' | 'voided';
+  amount?: number;
+  reason?: string;
+  eventType: string;
+}
+
+export const confirmation = (amount?: number): Change => ({
+  status: 'posted',
+  amount,
+  eventType: 'ledger.confirmed',
+});
+
+export const releasing = (reason?: string): Change => ({
+  status: 'voided',
+  reason,
+  eventType: 'ledger.released',
+});
+
+export function resolutionParams(scope: Scope, id: string, change: Change): ResolutionParams {
+  return {
     tenantId: scope.tenantId,
     id,
     partnerId: scope.role === 'partner' ? scope.partnerId : null,
@@ -239,17 +304,30 @@ async function resolve(
     amount: change.amount ?? null,
     reason: change.reason ?? null,
     eventType: change.eventType,
-  });
-  if (!resolved) return refuseResolution(trx, scope, id, change.amount);
-  return { ok: true, transfer: resolved.transfer, balance: balanceOf(resolved.account) };
+  };
 }
 
-export function confirm(trx: Transaction, scope: Scope, id: string, amount?: number): Promise<Resolution> {
-  return resolve(trx, scope, id, { status: 'posted', amount, eventType: 'ledger.confirmed' });
+// Confirms or releases a reservation inside the caller's transaction, or says why it cannot.
+export async function resolve(
+  trx: Transaction,
+  scope: Scope,
+  id: string,
+  change: Change,
+): Promise<Resolution> {
+  const resolved = await tryResolve(directly(trx), scope, id, change);
+  return resolved ?? refuseResolution(trx, scope, id, change.amount);
 }
 
-export function release(trx: Transaction, scope: Scope, id: string, reason?: string): Promise<Resolution> {
-  return resolve(trx, scope, id, { status: 'voided', reason, eventType: 'ledger.released' });
+// The resolution statement alone, atomic without a transaction; null when it did not apply.
+export async function tryResolve(
+  run: Runner,
+  scope: Scope,
+  id: string,
+  change: Change,
+): Promise<Resolution | null> {
+  const params = resolutionParams(scope, id, change);
+  const resolved = await run((db) => runResolution(db, params));
+  return resolved && { ok: true, transfer: resolved.transfer, balance: balanceOf(resolved.account) };
 }
 
 // Expires the given reservations, or the oldest due ones when none are given. Rows another process is

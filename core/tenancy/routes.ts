@@ -58,15 +58,14 @@ export const apiKeyRoutes: ServerRoute[] = [
       auth: admin,
       validate: { params: Joi.object({ id: Joi.string().guid().required() }) },
     },
-    handler: (request, h) =>
-      mutate(request, h, async (trx) => {
-        await revokeKey(
-          trx,
-          scopeOf(request).tenantId,
-          paramsOf<{ id: string }>(request).id,
-          actorOf(request),
-        );
+    handler: async (request, h) => {
+      const { id } = paramsOf<{ id: string }>(request);
+      const response = await mutate(request, h, async (trx) => {
+        await revokeKey(trx, scopeOf(request).tenantId, id, actorOf(request));
         return { status: 204, body: null };
-      }),
+      });
+      request.server.app.keyCache.forget(id);
+      return response;
+    },
   },
 ];

@@ -2,15 +2,20 @@
 // work done directly through pg (the raw-SQL baseline), and a hot-account run where every transfer of
 // every client credits one and the same sink account.
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { openDatabase } from '../../core/db/database.ts';
+import { movementStatement, resolutionStatement } from '../../core/ledger/statements.ts';
+import { confirmation, movementParams, resolutionParams, shapes } from '../../core/ledger/transfers.ts';
 import { createKey, createTenant } from '../../core/tenancy/service.ts';
 import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
 import { spawnServer } from '../helpers/process.ts';
 import { type LoadResult, report, runLoad } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+// Each run is preceded by an unmeasured one, so that connections, JIT and plans are warm in all of them.
+const WARMUP_SECONDS = 3;
 const CLIENTS = 64;
 const MEMBERS = 1000;
 const POOL = 32;
@@ -73,7 +78,12 @@ async function seed(tenants: number, label: string): Promise<Programme[]> {
 
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)];
 
-async function throughTessera(name: string, url: string, programmes: Programme[]): Promise<LoadResult> {
+async function throughTessera(
+  name: string,
+  url: string,
+  programmes: Programme[],
+  seconds = SECONDS,
+): Promise<LoadResult> {
   const http = new Pool(url, { connections: CLIENTS, pipelining: 1 });
   const post = async (key: string, path: string, body: object) => {
     const response = await http.request({
@@ -87,7 +97,7 @@ async function throughTessera(name: string, url: string, programmes: Programme[]
       throw new Error(`${path} → ${response.statusCode} ${JSON.stringify(json)}`);
     return json;
   };
-  const result = await runLoad(name, CLIENTS, SECONDS, async (worker) => {
+  const result = await runLoad(name, CLIENTS, seconds, async (worker) => {
     const programme = programmes[worker % programmes.length];
     const reserved = await post(programme.key, '/v1/ledger/reservations', {
       memberRef: pick(programme.refs),
@@ -100,14 +110,62 @@ async function throughTessera(name: string, url: string, programmes: Programme[]
   return result;
 }
 
-// The same statements Tessera's services run for a reserve and a confirm, one transaction each.
-async function rawSql(programmes: Programme[]): Promise<LoadResult> {
-  const pool = new pg.Pool({ connectionString: database.url, max: POOL });
+interface BenchMember {
+  id: string;
+  external_ref: string;
+  tenant_id: string;
+  sink: string;
+}
+
+async function benchMembers(pool: pg.Pool, programmes: Programme[]): Promise<BenchMember[]> {
   const members = await pool.query(
     `SELECT m.id, m.external_ref, m.tenant_id, (SELECT id FROM ledger_accounts WHERE tenant_id = m.tenant_id AND kind = 'redemption') AS sink
        FROM members m WHERE m.external_ref = ANY($1)`,
     [programmes.flatMap((p) => p.refs)],
   );
+  return members.rows;
+}
+
+// A knex statement as pg runs it: positional parameters, prepared under the same name as in Tessera.
+function native(statement: Knex.Raw): pg.QueryConfig {
+  const compiled = statement.toSQL();
+  const { sql, bindings } = compiled.toNative();
+  return { name: compiled.options?.name, text: sql, values: bindings as unknown[] };
+}
+
+// The raw-SQL baseline: the very statements Tessera runs for a reserve and a confirm, one transaction each,
+// sent through pg with nothing in between.
+async function rawSql(programmes: Programme[], seconds = SECONDS): Promise<LoadResult> {
+  const pool = new pg.Pool({ connectionString: database.url, max: POOL });
+  const members = await benchMembers(pool, programmes);
+  const result = await runLoad('raw SQL, the same statements (pg)', CLIENTS, seconds, async () => {
+    const member = pick(members);
+    const scope = {
+      tenantId: member.tenant_id,
+      keyId: 'bench',
+      role: 'integration' as const,
+      partnerId: null,
+    };
+    const input = { memberRef: member.external_ref, amount: 1, source: 'marketplace', timeoutSeconds: 900 };
+    const reserved = await pool.query(
+      native(movementStatement(db, movementParams(scope, input, shapes.reserve(input)))),
+    );
+    const id = reserved.rows[0]?.id;
+    if (!id) throw new Error('reservation refused');
+    const confirmed = await pool.query(
+      native(resolutionStatement(db, resolutionParams(scope, id, confirmation()))),
+    );
+    if (confirmed.rowCount !== 1) throw new Error('confirmation refused');
+  });
+  await pool.end();
+  return result;
+}
+
+// For context: the same work as a straightforward implementation writes it, BEGIN + three statements +
+// COMMIT for each step.
+async function rawSqlTransactions(programmes: Programme[], seconds = SECONDS): Promise<LoadResult> {
+  const pool = new pg.Pool({ connectionString: database.url, max: POOL });
+  const members = await benchMembers(pool, programmes);
   const inTransaction = async (work: (client: pg.PoolClient) => Promise<void>) => {
     const client = await pool.connect();
     try {
@@ -121,8 +179,8 @@ async function rawSql(programmes: Programme[]): Promise<LoadResult> {
       client.release();
     }
   };
-  const result = await runLoad('raw SQL (pg)', CLIENTS, SECONDS, async () => {
-    const member = pick(members.rows);
+  const result = await runLoad('raw SQL, BEGIN + 3 statements + COMMIT (pg)', CLIENTS, seconds, async () => {
+    const member = pick(members);
     const id = randomUUID();
     await inTransaction(async (client) => {
       await client.query(
@@ -174,14 +232,20 @@ try {
     process.stdout.write(
       `Each run: ${CLIENTS} concurrent clients for ${SECONDS} s; one operation = reserve + confirm.\n`,
     );
+    await throughTessera('warm-up', server.url, spread, WARMUP_SECONDS);
     const normal = await throughTessera('Tessera HTTP, 16 sinks', server.url, spread);
+    await throughTessera('warm-up', server.url, hot, WARMUP_SECONDS);
     const hotRun = await throughTessera('Tessera HTTP, one hot sink', server.url, hot);
+    await rawSql(spread, WARMUP_SECONDS);
     const raw = await rawSql(spread);
+    await rawSqlTransactions(spread, WARMUP_SECONDS);
+    const classic = await rawSqlTransactions(spread);
     report(
       'Ledger benchmark: reserve + confirm pairs',
-      [normal, hotRun, raw],
+      [normal, hotRun, raw, classic],
       [
-        ['Tessera / raw SQL', normal.perSecond / raw.perSecond],
+        ['Tessera / raw SQL (the same statements)', normal.perSecond / raw.perSecond],
+        ['Tessera / raw SQL (BEGIN + 3 statements + COMMIT)', normal.perSecond / classic.perSecond],
         ['hot sink / normal', hotRun.perSecond / normal.perSecond],
       ],
     );

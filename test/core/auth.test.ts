@@ -111,3 +111,20 @@ t.test("another tenant's objects are 404, never revealed", async (t) => {
   t.ok(events.body.data.every((event: { subject: string }) => event.subject === 'shared-ref'));
   t.equal(events.body.data.length, 1, "only acme's own event");
 });
+
+t.test('a key revoked by another process stops working within the cache time', async (t) => {
+  const cached = await startTestTessera(t, { TESSERA_AUTH_CACHE_SECONDS: '1' });
+  const uncached = await startTestTessera(t, { TESSERA_AUTH_CACHE_SECONDS: '0' });
+  for (const server of [cached, uncached]) {
+    const key = await server.keyFor('integration');
+    t.equal((await server.api('GET', '/v1/members', { key })).status, 200);
+    // Revoked as another process would: straight in the database, with no local invalidation.
+    await server.db('api_keys').where({ role: 'integration' }).whereNull('revokedAt').update({
+      revokedAt: server.db.fn.now(),
+    });
+    const soon = (await server.api('GET', '/v1/members', { key })).status;
+    t.equal(soon, server === cached ? 200 : 401, 'the cache answers until it expires; no cache, no delay');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    t.equal((await server.api('GET', '/v1/members', { key })).status, 401);
+  }
+});
