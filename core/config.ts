@@ -1,6 +1,7 @@
 // Owns Tessera's configuration: the environment, validated once at start.
 import Joi from 'joi';
 import cron from 'node-cron';
+import { parseSchedule } from '../webhooks/retry-schedule.ts';
 
 export type Role = 'admin' | 'integration' | 'partner' | 'viewer';
 
@@ -22,6 +23,13 @@ export interface Config {
   reservationMaxSeconds: number;
   ledgerSweepCron: string;
   authCacheSeconds: number;
+  webhookTimeoutMs: number;
+  webhookRetrySchedule: number[];
+  webhookAllowHttp: boolean;
+  webhookAllowedAddresses: string[];
+  webhookDisableAfterHours: number;
+  webhookEndpointConcurrency: number;
+  webhookFanoutIntervalMs: number;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -54,6 +62,39 @@ const variables = {
   ],
   TESSERA_LEDGER_SWEEP_CRON: ['ledgerSweepCron', cronExpression.default('*/5 * * * * *')],
   TESSERA_AUTH_CACHE_SECONDS: ['authCacheSeconds', Joi.number().integer().min(0).max(300).default(5)],
+  TESSERA_WEBHOOK_TIMEOUT_MS: [
+    'webhookTimeoutMs',
+    Joi.number().integer().min(100).max(120_000).default(15_000),
+  ],
+  TESSERA_WEBHOOK_RETRY_SCHEDULE: [
+    'webhookRetrySchedule',
+    Joi.string()
+      .default('5s,5m,30m,2h,5h,10h,14h,20h,24h')
+      .custom((value: string, helpers) => {
+        try {
+          return parseSchedule(value);
+        } catch (error) {
+          return helpers.message({ custom: (error as Error).message });
+        }
+      }),
+  ],
+  TESSERA_WEBHOOK_ALLOW_HTTP: ['webhookAllowHttp', Joi.boolean().default(false)],
+  TESSERA_WEBHOOK_ALLOWED_ADDRESSES: [
+    'webhookAllowedAddresses',
+    Joi.array()
+      .items(Joi.string().ip({ cidr: 'optional' }))
+      .single()
+      .default([]),
+  ],
+  TESSERA_WEBHOOK_DISABLE_AFTER_HOURS: ['webhookDisableAfterHours', Joi.number().min(1).default(120)],
+  TESSERA_WEBHOOK_ENDPOINT_CONCURRENCY: [
+    'webhookEndpointConcurrency',
+    Joi.number().integer().min(1).max(100).default(4),
+  ],
+  TESSERA_WEBHOOK_FANOUT_INTERVAL_MS: [
+    'webhookFanoutIntervalMs',
+    Joi.number().integer().min(10).max(60_000).default(500),
+  ],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single().default(['api', 'worker']),
@@ -64,11 +105,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+// Variables whose value is a comma-separated list.
+const LISTS = new Set(['TESSERA_ROLES', 'TESSERA_WEBHOOK_ALLOWED_ADDRESSES']);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Record<string, unknown> = {};
   for (const [name, [key, schema]] of Object.entries(variables)) {
     const raw = env[name] === '' ? undefined : env[name];
-    const value = name === 'TESSERA_ROLES' && raw ? raw.split(',').map((r) => r.trim()) : raw;
+    const value = LISTS.has(name) && raw ? raw.split(',').map((r) => r.trim()) : raw;
     const { error, value: parsed } = (schema as Joi.Schema).validate(value, { convert: true });
     if (error) throw new ConfigError(`${name} is invalid: ${error.message.replace(/^"value" /, '')}`);
     config[key] = parsed;

@@ -13,7 +13,8 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-const tessera = await startTessera(config, logger);
+// Signals are handled from the start: one that arrives while Tessera is starting stops it once started.
+const starting = startTessera(config, logger);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -21,8 +22,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'Tessera stopping');
-    await tessera.stop();
+    await (await starting).stop();
     logger.info('Tessera stopped');
     process.exit(0);
   });
 }
+await starting;

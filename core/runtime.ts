@@ -2,6 +2,7 @@
 // the orderly stop in reverse.
 import type { Server } from '@hapi/hapi';
 import type { Logger } from 'pino';
+import { startWebhookWorker } from '../webhooks/worker.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { openStore } from './db/store.ts';
@@ -48,9 +49,9 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
     if (generated) announceAdminKey(generated);
     const server = await createServer({ config, db: store.db, logger });
     if (config.roles.includes('api')) await server.start();
-    const stopSchedules = config.roles.includes('worker')
-      ? startSchedules(store.db, logger, schedulesFor(config))
-      : async () => {};
+    const worker = config.roles.includes('worker');
+    const stopSchedules = worker ? startSchedules(store.db, logger, schedulesFor(config)) : async () => {};
+    const webhookWorker = worker ? await startWebhookWorker(store.url, store.db, config, logger) : null;
     logger.info({ url: server.info.uri, roles: config.roles }, 'Tessera started');
     return {
       server,
@@ -60,6 +61,7 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
       stop: async () => {
         await server.stop({ timeout: config.shutdownTimeoutMs });
         await stopSchedules();
+        await webhookWorker?.stop();
         await store.close();
       },
     };

@@ -2,6 +2,7 @@
 import Hapi, { type Server } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import pkg from '../package.json' with { type: 'json' };
+import { webhooks } from '../webhooks/index.ts';
 import { audit } from './audit/index.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
@@ -43,7 +44,7 @@ export async function createServer({ config, db, logger }: ServerDeps): Promise<
   registerApiKeyAuth(server);
   registerMetrics(server);
   await registerOpenApi(server, pkg.version);
-  await server.register([health, tenancy, members, ledger, events, audit]);
+  await server.register([health, tenancy, members, ledger, events, audit, webhooks]);
   await server.initialize();
   return server;
 }

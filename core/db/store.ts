@@ -9,6 +9,7 @@ import { migrateToLatest } from './migrate.ts';
 
 export interface Store {
   db: Database;
+  url: string;
   close: () => Promise<void>;
 }
 
@@ -29,7 +30,7 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   if (config.databaseUrl) {
     const db = openDatabase(config.databaseUrl, config.dbPoolMax);
     await migrateToLatest(db);
-    return { db, close: () => db.destroy() };
+    return { db, url: config.databaseUrl, close: () => db.destroy() };
   }
   const postgres = await startEmbeddedPostgres({
     dataDir: config.dataDir,
@@ -38,11 +39,13 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   });
   try {
     await ensureDatabase(postgres.url(), EMBEDDED_DATABASE);
-    const db = openDatabase(postgres.url(EMBEDDED_DATABASE), config.dbPoolMax);
+    const url = postgres.url(EMBEDDED_DATABASE);
+    const db = openDatabase(url, config.dbPoolMax);
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
     return {
       db,
+      url,
       close: async () => {
         await db.destroy();
         await postgres.stop();

@@ -1,0 +1,180 @@
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { Webhook as SvixWebhook } from 'svix';
+import t from 'tap';
+import { type Answer, type Received, startReceiver } from '../fakes/webhook-receiver.ts';
+import { startTestTessera } from '../helpers/tessera.ts';
+
+const fast = {
+  TESSERA_WEBHOOK_ALLOW_HTTP: 'true',
+  TESSERA_WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1',
+  TESSERA_WEBHOOK_FANOUT_INTERVAL_MS: '50',
+  TESSERA_WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms',
+};
+
+async function setUp(
+  t: { teardown: (fn: () => unknown) => void },
+  answer?: (received: Received, index: number) => Answer,
+) {
+  const receiver = await startReceiver(answer);
+  t.teardown(() => receiver.close());
+  const app = await startTestTessera(t, fast);
+  return { receiver, app };
+}
+
+const verifyBoth = (secret: string, received: Received) => {
+  const standard = new StandardWebhook(secret).verify(received.body, received.headers);
+  const svix = new SvixWebhook(secret).verify(received.body, received.headers);
+  return { standard, svix };
+};
+
+t.test('a subscribed endpoint receives signed events that standardwebhooks and svix verify', async (t) => {
+  const { receiver, app } = await setUp(t);
+  const created = await app.api('POST', '/v1/webhook-endpoints', {
+    body: { url: `${receiver.url}/hooks`, eventTypes: ['member.*'], description: 'CRM' },
+  });
+  t.equal(created.status, 201);
+  t.match(created.body.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+  const listed = await app.api('GET', '/v1/webhook-endpoints');
+  t.equal(listed.body.data[0].secret, undefined, 'the secret is shown only once');
+
+  await app.api('PUT', '/v1/members/m-1', { body: { name: 'Asha' } });
+  const [delivery] = await receiver.waitFor(1);
+  t.equal(delivery.path, '/hooks');
+  t.equal(delivery.headers['content-type'], 'application/json');
+  const payload = JSON.parse(delivery.body);
+  t.equal(payload.type, 'member.created');
+  t.match(payload, { id: String, createdAt: String, data: { memberRef: 'm-1' } });
+  const { standard, svix } = verifyBoth(created.body.secret, delivery);
+  t.same(standard, payload, 'standardwebhooks verifies the delivery');
+  t.same(svix, payload, 'svix verifies the delivery');
+  t.throws(
+    () => new StandardWebhook(created.body.secret).verify(`${delivery.body} `, delivery.headers),
+    'a changed body fails',
+  );
+
+  const messages = await app.api('GET', `/v1/webhook-endpoints/${created.body.id}/messages?status=delivered`);
+  t.equal(messages.body.data.length, 1);
+  t.equal(messages.body.data[0].id, delivery.headers['webhook-id']);
+  t.match(messages.body.data[0].attempts, [{ attempt: 1, statusCode: 200, responseBody: 'answered 200' }]);
+});
+
+t.test(
+  'failed attempts are retried on the schedule, with the same webhook-id, until delivered',
+  async (t) => {
+    const { receiver, app } = await setUp(t, (_r, index) => ({ status: index < 2 ? 500 : 200 }));
+    const created = await app.api('POST', '/v1/webhook-endpoints', {
+      body: { url: receiver.url, eventTypes: ['member.created'] },
+    });
+    await app.api('PUT', '/v1/members/m-2', { body: { name: 'Ravi' } });
+    const deliveries = await receiver.waitFor(3);
+    t.equal(new Set(deliveries.map((d) => d.headers['webhook-id'])).size, 1, 'one message, three attempts');
+    t.equal(new Set(deliveries.map((d) => d.body)).size, 1, 'the same body every time');
+    let message: { status: string; attempts: Array<{ statusCode: number }> } | undefined;
+    for (let i = 0; i < 50 && message?.status !== 'delivered'; i++) {
+      message = (await app.api('GET', `/v1/webhook-endpoints/${created.body.id}/messages`)).body.data[0];
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    t.equal(message?.status, 'delivered');
+    t.same(
+      message?.attempts.map((a) => a.statusCode),
+      [500, 500, 200],
+    );
+  },
+);
+
+t.test('after the last attempt the message is failed; 410 disables the endpoint', async (t) => {
+  const { receiver, app } = await setUp(t, (received) => ({
+    status: received.path === '/gone' ? 410 : 503,
+  }));
+  const failing = await app.api('POST', '/v1/webhook-endpoints', {
+    body: { url: `${receiver.url}/down`, eventTypes: ['member.created'] },
+  });
+  const gone = await app.api('POST', '/v1/webhook-endpoints', {
+    body: { url: `${receiver.url}/gone`, eventTypes: ['member.created'] },
+  });
+  await app.api('PUT', '/v1/members/m-3', { body: { name: 'Mei' } });
+  await receiver.waitFor(4, (r) => r.path === '/down');
+  await receiver.waitFor(1, (r) => r.path === '/gone');
+  let failed: unknown[] = [];
+  for (let i = 0; i < 50 && failed.length === 0; i++) {
+    failed = (await app.api('GET', `/v1/webhook-endpoints/${failing.body.id}/messages?status=failed`)).body
+      .data;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.equal(failed.length, 1, 'dead letter after the first try and three retries');
+  const endpoint = await app.api('GET', `/v1/webhook-endpoints/${gone.body.id}`);
+  t.equal(endpoint.body.enabled, false);
+  t.match(endpoint.body.disabledReason, /410/);
+  const events = await app.api('GET', '/v1/events?types=webhook_endpoint.disabled');
+  t.equal(events.body.data.length, 1, 'the disabling is recorded as an event');
+  t.equal(receiver.received.filter((r) => r.path === '/gone').length, 1, 'a gone endpoint is not retried');
+});
+
+t.test('after a rotation both secrets sign, and each verifies', async (t) => {
+  const { receiver, app } = await setUp(t);
+  const created = await app.api('POST', '/v1/webhook-endpoints', {
+    body: { url: receiver.url, eventTypes: ['*'] },
+  });
+  const rotated = await app.api('POST', `/v1/webhook-endpoints/${created.body.id}/rotate-secret`);
+  t.equal(rotated.status, 200);
+  t.not(rotated.body.secret, created.body.secret);
+  await app.api('PUT', '/v1/members/m-4', { body: { name: 'Lee' } });
+  const [delivery] = await receiver.waitFor(1);
+  t.equal(delivery.headers['webhook-signature'].split(' ').length, 2, 'two signatures');
+  for (const secret of [created.body.secret, rotated.body.secret]) {
+    t.same(new StandardWebhook(secret).verify(delivery.body, delivery.headers), JSON.parse(delivery.body));
+  }
+});
+
+t.test('a partner key manages only its own endpoints, which receive only its events', async (t) => {
+  const { receiver, app } = await setUp(t);
+  const partnerId = '3f1c9a52-8f0e-4a8e-9a59-0c3b6f0d2b11';
+  const partnerKey = await app.keyFor('partner', { partnerId });
+  const mine = await app.api('POST', '/v1/webhook-endpoints', {
+    key: partnerKey,
+    body: { url: `${receiver.url}/partner`, eventTypes: ['ledger.*'] },
+  });
+  t.equal(mine.status, 201);
+  t.equal(mine.body.partnerId, partnerId);
+  const admins = await app.api('POST', '/v1/webhook-endpoints', {
+    body: { url: `${receiver.url}/admin`, eventTypes: ['ledger.*'] },
+  });
+  t.equal((await app.api('GET', `/v1/webhook-endpoints/${admins.body.id}`, { key: partnerKey })).status, 404);
+  t.equal((await app.api('GET', '/v1/webhook-endpoints', { key: partnerKey })).body.data.length, 1);
+  const viewer = await app.keyFor('viewer');
+  t.equal((await app.api('GET', '/v1/webhook-endpoints', { key: viewer })).status, 403);
+
+  await app.api('PUT', '/v1/members/m-5', { body: { name: 'Noor' } });
+  await app.api('POST', '/v1/ledger/credits', { body: { memberRef: 'm-5', amount: 100, source: 'admin' } });
+  await app.api('POST', '/v1/ledger/credits', {
+    body: { memberRef: 'm-5', amount: 7, source: 'partner', partnerId },
+  });
+  await receiver.waitFor(2, (r) => r.path === '/admin');
+  const theirs = await receiver.waitFor(1, (r) => r.path === '/partner');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.equal(receiver.received.filter((r) => r.path === '/partner').length, 1, 'only the partner’s own event');
+  t.equal(JSON.parse(theirs[0].body).data.amount, 7);
+});
+
+t.test('internal addresses and plain http are refused unless the operator allows them', async (t) => {
+  const app = await startTestTessera(t);
+  for (const url of [
+    'https://127.0.0.1/hook',
+    'https://169.254.169.254/latest/meta-data',
+    'https://10.0.0.1/hook',
+    'https://localhost/hook',
+    'https://[::1]/hook',
+  ]) {
+    const refused = await app.api('POST', '/v1/webhook-endpoints', { body: { url, eventTypes: ['*'] } });
+    t.equal(refused.status, 400, url);
+    t.equal(refused.body.error.code, 'webhook_url_refused', url);
+  }
+  const http = await app.api('POST', '/v1/webhook-endpoints', {
+    body: { url: 'http://example.com/hook', eventTypes: ['*'] },
+  });
+  t.equal(http.body.error.code, 'webhook_url_refused');
+  t.match(http.body.error.message, /https/);
+  const bad = await app.api('POST', '/v1/webhook-endpoints', { body: { url: 'not a url', eventTypes: [] } });
+  t.equal(bad.status, 400);
+  t.equal(bad.body.error.code, 'validation_failed');
+});

@@ -1,0 +1,174 @@
+// Owns the webhook endpoint routes: subscribe, read, change, delete, rotate the secret, see messages.
+import type { Request, ServerRoute } from '@hapi/hapi';
+import Joi from 'joi';
+import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../core/http/context.ts';
+import { mutate } from '../core/http/mutation.ts';
+import { pageQuery } from '../core/http/pagination.ts';
+import type { AddressPolicy } from './address-guard.ts';
+import {
+  changeEndpoint,
+  createEndpoint,
+  deleteEndpoint,
+  type EndpointChange,
+  findEndpoint,
+  listEndpoints,
+  listMessages,
+  type NewEndpoint,
+  presentEndpoint,
+  rotateSecret,
+} from './endpoints.ts';
+
+const managers = { access: { scope: ['admin', 'partner'] } };
+const eventTypes = Joi.array()
+  .items(Joi.string().pattern(/^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$/))
+  .min(1)
+  .max(50)
+  .description('event types; `ledger.*` matches every ledger event, `*` all');
+const url = Joi.string()
+  .uri({ scheme: ['http', 'https'] })
+  .max(2000);
+const idParams = Joi.object({ id: Joi.string().guid().required() });
+const id = (request: Request) => paramsOf<{ id: string }>(request).id;
+
+function policyOf(request: Request): AddressPolicy {
+  const { config } = request.server.app;
+  return { allowHttp: config.webhookAllowHttp, allowedAddresses: config.webhookAllowedAddresses };
+}
+
+export const webhookRoutes: ServerRoute[] = [
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints',
+    options: {
+      description: 'Subscribe an endpoint to events; the answer shows its signing secret once',
+      tags: ['api', 'webhooks'],
+      auth: managers,
+      validate: {
+        payload: Joi.object({
+          url: url.required(),
+          eventTypes: eventTypes.required(),
+          description: Joi.string().max(500),
+        }).label('WebhookEndpoint'),
+      },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const created = await createEndpoint(
+          trx,
+          actorOf(request),
+          payloadOf<NewEndpoint>(request),
+          policyOf(request),
+        );
+        return { status: 201, body: created, replay: { ...created, secret: null } };
+      }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhook-endpoints',
+    options: {
+      description: 'Webhook endpoints',
+      tags: ['api', 'webhooks'],
+      auth: managers,
+      validate: { query: Joi.object(pageQuery) },
+    },
+    handler: (request) =>
+      listEndpoints(
+        request.server.app.db,
+        scopeOf(request),
+        queryOf<{ limit: number; cursor?: string }>(request),
+      ),
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhook-endpoints/{id}',
+    options: {
+      description: 'One webhook endpoint',
+      tags: ['api', 'webhooks'],
+      auth: managers,
+      validate: { params: idParams },
+    },
+    handler: async (request) =>
+      presentEndpoint(await findEndpoint(request.server.app.db, scopeOf(request), id(request))),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/webhook-endpoints/{id}',
+    options: {
+      description: 'Change the URL, event types or description, or enable / disable an endpoint',
+      tags: ['api', 'webhooks'],
+      auth: managers,
+      validate: {
+        params: idParams,
+        payload: Joi.object({
+          url,
+          eventTypes,
+          description: Joi.string().max(500).allow(null),
+          enabled: Joi.boolean(),
+        })
+          .min(1)
+          .label('WebhookEndpointChange'),
+      },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => ({
+        status: 200,
+        body: await changeEndpoint(
+          trx,
+          actorOf(request),
+          id(request),
+          payloadOf<EndpointChange>(request),
+          policyOf(request),
+        ),
+      })),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/webhook-endpoints/{id}',
+    options: {
+      description: 'Delete an endpoint and its messages',
+      tags: ['api', 'webhooks'],
+      auth: managers,
+      validate: { params: idParams },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        await deleteEndpoint(trx, actorOf(request), id(request));
+        return { status: 204, body: null };
+      }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/{id}/rotate-secret',
+    options: {
+      description: 'A new signing secret; the previous one keeps signing beside it for 24 hours',
+      tags: ['api', 'webhooks'],
+      auth: managers,
+      validate: { params: idParams },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const rotated = await rotateSecret(trx, actorOf(request), id(request));
+        return { status: 200, body: rotated, replay: { ...rotated, secret: null } };
+      }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhook-endpoints/{id}/messages',
+    options: {
+      description: "An endpoint's messages with their delivery attempts",
+      tags: ['api', 'webhooks'],
+      auth: managers,
+      validate: {
+        params: idParams,
+        query: Joi.object({ ...pageQuery, status: Joi.string().valid('pending', 'delivered', 'failed') }),
+      },
+    },
+    handler: (request) =>
+      listMessages(
+        request.server.app.db,
+        scopeOf(request),
+        id(request),
+        queryOf<{ status?: string; limit: number; cursor?: string }>(request),
+      ),
+  },
+];
