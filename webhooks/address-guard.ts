@@ -49,9 +49,9 @@ function allowList(policy: AddressPolicy): BlockList {
   return list;
 }
 
-export function isForbiddenAddress(address: string, policy: AddressPolicy): boolean {
+function isForbiddenAddress(address: string, allowed: BlockList): boolean {
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-  return blocked.check(address, family) && !allowList(policy).check(address, family);
+  return blocked.check(address, family) && !allowed.check(address, family);
 }
 
 function refused(message: string) {
@@ -72,7 +72,8 @@ export async function checkWebhookUrl(raw: string, policy: AddressPolicy): Promi
           error ? reject(refused(`${host} does not resolve`)) : resolve(found.map((a) => a.address)),
         ),
       );
-  const forbidden = addresses.find((address) => isForbiddenAddress(address, policy));
+  const allowed = allowList(policy);
+  const forbidden = addresses.find((address) => isForbiddenAddress(address, allowed));
   if (forbidden) throw refused(`${host} resolves to ${forbidden}, an internal address`);
 }
 
@@ -84,10 +85,11 @@ type LookupCallback = (
 
 // A dns.lookup for the HTTP client that refuses internal addresses at connect time.
 export function guardedLookup(policy: AddressPolicy) {
+  const allowed = allowList(policy);
   return (hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
     lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      const forbidden = addresses.find((a) => isForbiddenAddress(a.address, policy));
+      const forbidden = addresses.find((a) => isForbiddenAddress(a.address, allowed));
       if (forbidden) {
         const refusal = Object.assign(
           new Error(`${hostname} resolves to ${forbidden.address}, an internal address`),

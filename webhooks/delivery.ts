@@ -45,7 +45,7 @@ interface Outcome {
   retryAfter: string | undefined;
 }
 
-export function signingSecrets(endpoint: EndpointRow, now = new Date()): string[] {
+function signingSecrets(endpoint: EndpointRow, now = new Date()): string[] {
   const previous =
     endpoint.previousSecret && endpoint.previousSecretUntil && endpoint.previousSecretUntil > now
       ? [endpoint.previousSecret]

@@ -3,7 +3,7 @@
 
 import { recordAudit } from '../core/audit/log.ts';
 import type { Database, Transaction } from '../core/db/database.ts';
-import type { Actor, Scope } from '../core/http/context.ts';
+import { type Actor, type Scope, visibleTo } from '../core/http/context.ts';
 import { notFound } from '../core/http/errors.ts';
 import { decodeCursor, isString, type Page, toPage } from '../core/http/pagination.ts';
 import { type AddressPolicy, checkWebhookUrl } from './address-guard.ts';
@@ -55,18 +55,12 @@ export function presentEndpoint(row: EndpointRecord) {
   };
 }
 
-export function visibleEndpoints(db: Database | Transaction, scope: Scope) {
-  return db('webhook_endpoints')
-    .where({ tenantId: scope.tenantId })
-    .modify((q) => scope.role === 'partner' && q.where({ partnerId: scope.partnerId }));
-}
-
 export async function findEndpoint(
   db: Database | Transaction,
   scope: Scope,
   id: string,
 ): Promise<EndpointRecord> {
-  const row = await visibleEndpoints(db, scope).where({ id }).first();
+  const row = await visibleTo(db, 'webhook_endpoints', scope).where({ id }).first();
   if (!row) throw notFound('Webhook endpoint');
   return row;
 }
@@ -103,7 +97,7 @@ export async function createEndpoint(
 
 export async function listEndpoints(db: Database, scope: Scope, query: { limit: number; cursor?: string }) {
   const after = decodeCursor(query.cursor, isString);
-  const rows: EndpointRecord[] = await visibleEndpoints(db, scope)
+  const rows: EndpointRecord[] = await visibleTo(db, 'webhook_endpoints', scope)
     .modify((q) => after && q.where('id', '>', after))
     .orderBy('id')
     .limit(query.limit + 1);

@@ -18,7 +18,7 @@ interface EventRow {
 type Subscriber = EndpointRow & { eventTypes: string[] };
 
 // `*` matches every type, `a.*` every type under `a.`, anything else itself.
-export function typeMatches(patterns: string[], type: string): boolean {
+function typeMatches(patterns: string[], type: string): boolean {
   return patterns.some(
     (p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))),
   );
@@ -30,7 +30,7 @@ function subscribed(endpoint: Subscriber, event: EventRow): boolean {
   return endpoint.partnerId === null || event.data.partnerId === endpoint.partnerId;
 }
 
-export function messageBody(event: { id: number | string; type: string; createdAt: Date; data: unknown }) {
+function messageBody(event: { id: number | string; type: string; createdAt: Date; data: unknown }) {
   return JSON.stringify({
     id: String(event.id),
     type: event.type,
@@ -81,23 +81,22 @@ async function createMessages(boss: PgBoss, trx: Transaction, events: EventRow[]
   return created.length;
 }
 
-// One batch; the cursor row's lock lets one process fan out at a time, the others skip.
-export async function fanOutOnce(
-  db: Database,
-  boss: PgBoss,
-  batch = 500,
-): Promise<{ events: number; messages: number }> {
+const BATCH = 500;
+
+// One batch; `more` says it was full, so others may be waiting. The cursor row's lock lets one
+// process fan out at a time; the others skip.
+export async function fanOutOnce(db: Database, boss: PgBoss): Promise<{ messages: number; more: boolean }> {
   return db.transaction(async (trx) => {
     const cursor = await trx('webhook_fanout').where({ id: 1 }).forUpdate().skipLocked().first();
-    if (!cursor) return { events: 0, messages: 0 };
-    const events = await committedEvents(trx, batch);
-    if (events.length === 0) return { events: 0, messages: 0 };
+    if (!cursor) return { messages: 0, more: false };
+    const events = await committedEvents(trx, BATCH);
+    if (events.length === 0) return { messages: 0, more: false };
     const messages = await createMessages(boss, trx, events);
     const last = events[events.length - 1];
     await trx.raw('UPDATE webhook_fanout SET after_tx = ?::xid8, after_id = ? WHERE id = 1', [
       last.txText,
       last.id,
     ]);
-    return { events: events.length, messages };
+    return { messages, more: events.length === BATCH };
   });
 }

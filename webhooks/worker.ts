@@ -22,8 +22,7 @@ export async function startWebhookWorker(url: string, db: Database, config: Conf
   let running: Promise<void> = Promise.resolve();
   const loop = async () => {
     try {
-      // A full batch means more may be waiting: go again at once.
-      while (!stopping && (await fanOutOnce(db, boss)).events === 500) {}
+      while (!stopping && (await fanOutOnce(db, boss)).more) {}
     } catch (error) {
       logger.error({ err: error }, 'webhook fan-out failed');
     }

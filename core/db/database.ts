@@ -10,13 +10,6 @@ export type Database = Knex;
 export type Transaction = Knex.Transaction;
 // Where a statement that is atomic on its own may run: the pool (autocommit) or a transaction.
 export type Queryable = Database | Transaction;
-// Runs such a statement; a seam for grouping the statements of concurrent requests into shared commits.
-export type Runner = <T>(statement: (db: Queryable) => Promise<T>) => Promise<T>;
-
-export const directly =
-  (db: Queryable): Runner =>
-  (statement) =>
-    statement(db);
 
 export function openDatabase(url: string, poolMax: number): Database {
   return knex({

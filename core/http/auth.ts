@@ -22,13 +22,13 @@ interface KeyRow {
   lastUsedStale: boolean;
 }
 
-export async function resolveKey(db: Database, key: string): Promise<Scope | null> {
+async function resolveKey(db: Database, hash: string): Promise<Scope | null> {
   const row: KeyRow | undefined = await db('api_keys')
     .select('id', 'tenant_id', 'role', 'partner_id', 'revoked_at')
     .select(
       db.raw(`(last_used_at IS NULL OR last_used_at < now() - interval '60 seconds') AS last_used_stale`),
     )
-    .where('key_hash', hashKey(key))
+    .where('key_hash', hash)
     .first();
   if (!row || row.revokedAt) return null;
   // Last-used time is kept to the minute so that a busy key does not write on every request.
@@ -46,7 +46,7 @@ async function cachedScope(request: Request, key: string): Promise<Scope | null>
   const hash = hashKey(key);
   const cached = keyCache.get(hash);
   if (cached) return cached;
-  const scope = await resolveKey(db, key);
+  const scope = await resolveKey(db, hash);
   if (scope) keyCache.set(hash, scope);
   return scope;
 }

@@ -2,7 +2,7 @@
 import type { Request } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import type { Config, Role } from '../config.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import type { KeyCache } from './key-cache.ts';
 
 export interface Scope {
@@ -57,4 +57,11 @@ export const payloadOf = <T>(request: Request) => request.payload as T;
 export function headerOf(request: Request, name: string): string | undefined {
   const value: unknown = request.headers[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+// What a caller may see of a table: its tenant's rows, and with a partner key only its partner's.
+export function visibleTo(db: Queryable, table: string, scope: Scope) {
+  return db(table)
+    .where({ tenantId: scope.tenantId })
+    .modify((q) => scope.role === 'partner' && q.where({ partnerId: scope.partnerId }));
 }

@@ -29,6 +29,11 @@ export function balanceOf(counters: Counters): Balance {
   };
 }
 
+// How much of the available balance a move takes (negative when it gives points).
+export function spendOf(move: Move): number {
+  return (move.debitsPending ?? 0) + (move.debitsPosted ?? 0) - (move.creditsPosted ?? 0);
+}
+
 export interface Move {
   debitsPending?: number;
   debitsPosted?: number;
@@ -38,7 +43,7 @@ export interface Move {
 // Hot statement of the ledger. The WHERE clause is the balance check, evaluated on the locked row, so
 // two redemptions racing for the same points cannot both pass it; the CHECK constraint backs it up.
 export async function moveMemberAccount(trx: Transaction, accountId: string, move: Move): Promise<Balance> {
-  const spends = (move.debitsPending ?? 0) + (move.debitsPosted ?? 0) - (move.creditsPosted ?? 0);
+  const spends = spendOf(move);
   const rows = rowsOf<Counters>(
     await trx.raw(
       `UPDATE ledger_accounts
@@ -60,7 +65,7 @@ export async function moveMemberAccount(trx: Transaction, accountId: string, mov
 
 // The 409 of a balance check that failed, naming what is available now.
 export async function insufficientBalance(trx: Transaction, accountId: string, move: Move) {
-  const spends = (move.debitsPending ?? 0) + (move.debitsPosted ?? 0) - (move.creditsPosted ?? 0);
+  const spends = spendOf(move);
   const account = await trx('ledger_accounts').where({ id: accountId }).first();
   const available = account ? balanceOf(account).available : 0;
   return domainError(

@@ -1,9 +1,8 @@
 // Registers the ledger module.
 import type { Plugin } from '@hapi/hapi';
-import { directly } from '../db/database.ts';
 import { ledgerRoutes } from './routes.ts';
 
 export const ledger: Plugin<void> = {
   name: 'tessera-ledger',
-  register: (server) => server.route(ledgerRoutes(server.app.config, directly(server.app.db))),
+  register: (server) => server.route(ledgerRoutes(server.app.config)),
 };

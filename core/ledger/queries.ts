@@ -1,6 +1,6 @@
 // Owns reading the ledger: the transfer log with its filters, one transfer, and the account totals.
 import type { Database } from '../db/database.ts';
-import type { Scope } from '../http/context.ts';
+import { type Scope, visibleTo } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
 import { decodeCursor, isString, type Page, toPage } from '../http/pagination.ts';
 import { derivedCounters } from './accounts.ts';
@@ -17,19 +17,13 @@ export interface TransferQuery {
   cursor?: string;
 }
 
-function visibleTransfers(db: Database, scope: Scope) {
-  return db('ledger_transfers')
-    .where({ tenantId: scope.tenantId })
-    .modify((q) => scope.role === 'partner' && q.where({ partnerId: scope.partnerId }));
-}
-
 export async function listTransfers(
   db: Database,
   scope: Scope,
   query: TransferQuery,
 ): Promise<Page<unknown>> {
   const after = decodeCursor(query.cursor, isString);
-  const rows: TransferRow[] = await visibleTransfers(db, scope)
+  const rows: TransferRow[] = await visibleTo(db, 'ledger_transfers', scope)
     .modify((q) => {
       if (query.memberRef) q.where('memberRef', query.memberRef);
       if (query.source) q.where('source', query.source);
@@ -45,7 +39,7 @@ export async function listTransfers(
 }
 
 export async function getTransfer(db: Database, scope: Scope, id: string) {
-  const row = await visibleTransfers(db, scope).where({ id }).first();
+  const row = await visibleTo(db, 'ledger_transfers', scope).where({ id }).first();
   if (!row) throw notFound('Transfer');
   return presentTransfer(row);
 }

@@ -2,7 +2,7 @@
 import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Config } from '../config.ts';
-import type { Runner, Transaction } from '../db/database.ts';
+import type { Transaction } from '../db/database.ts';
 import { paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate, type Reply } from '../http/mutation.ts';
 import { memberRef } from '../members/schema.ts';
@@ -78,18 +78,18 @@ function moving(work: Work, hot?: HotPath) {
   };
 }
 
-function movementHandler(kind: MovementKind, run: Runner) {
+function movementHandler(kind: MovementKind) {
   const input = (request: Request) => payloadOf<MovementInput & { timeoutSeconds?: number }>(request);
   return moving(
     async (trx, request) => movementReply(await moveBy(kind, trx, scopeOf(request), input(request))),
     async (request) => {
-      const moved = await tryMove(kind, run, scopeOf(request), input(request));
+      const moved = await tryMove(kind, request.server.app.db, scopeOf(request), input(request));
       return moved && movementReply(moved);
     },
   );
 }
 
-function resolutionHandler(changeOf: (payload: { amount?: number; reason?: string }) => Change, run: Runner) {
+function resolutionHandler(changeOf: (payload: { amount?: number; reason?: string }) => Change) {
   const args = (request: Request) => ({
     id: paramsOf<{ id: string }>(request).id,
     change: changeOf(payloadOf<{ amount?: number; reason?: string } | null>(request) ?? {}),
@@ -101,14 +101,13 @@ function resolutionHandler(changeOf: (payload: { amount?: number; reason?: strin
     },
     async (request) => {
       const { id, change } = args(request);
-      const resolved = await tryResolve(run, scopeOf(request), id, change);
+      const resolved = await tryResolve(request.server.app.db, scopeOf(request), id, change);
       return resolved && resolutionReply(resolved);
     },
   );
 }
 
-// `run` carries the hot statements to the database.
-export function ledgerRoutes(config: Config, run: Runner): ServerRoute[] {
+export function ledgerRoutes(config: Config): ServerRoute[] {
   return [
     {
       method: 'POST',
@@ -119,7 +118,7 @@ export function ledgerRoutes(config: Config, run: Runner): ServerRoute[] {
         auth: movers,
         validate: { payload: Joi.object(movement).label('Credit') },
       },
-      handler: movementHandler('credit', run),
+      handler: movementHandler('credit'),
     },
     {
       method: 'POST',
@@ -136,7 +135,7 @@ export function ledgerRoutes(config: Config, run: Runner): ServerRoute[] {
           }).label('Reservation'),
         },
       },
-      handler: movementHandler('reserve', run),
+      handler: movementHandler('reserve'),
     },
     {
       method: 'POST',
@@ -151,7 +150,7 @@ export function ledgerRoutes(config: Config, run: Runner): ServerRoute[] {
           payload: Joi.object({ amount: points }).allow(null).label('Confirmation'),
         },
       },
-      handler: resolutionHandler(({ amount }) => confirmation(amount), run),
+      handler: resolutionHandler(({ amount }) => confirmation(amount)),
     },
     {
       method: 'POST',
@@ -167,7 +166,7 @@ export function ledgerRoutes(config: Config, run: Runner): ServerRoute[] {
             .label('Release'),
         },
       },
-      handler: resolutionHandler(({ reason }) => releasing(reason), run),
+      handler: resolutionHandler(({ reason }) => releasing(reason)),
     },
     {
       method: 'POST',
@@ -178,7 +177,7 @@ export function ledgerRoutes(config: Config, run: Runner): ServerRoute[] {
         auth: movers,
         validate: { payload: Joi.object(movement).label('Debit') },
       },
-      handler: movementHandler('debit', run),
+      handler: movementHandler('debit'),
     },
     {
       method: 'POST',

@@ -3,7 +3,7 @@
 // event, as one statement inside the request's transaction. Benchmarked in test/bench/ledger.bench.ts:
 // one statement instead of four per movement halved the database round trips of a reserve + confirm.
 import { type Queryable, rowsOf } from '../db/database.ts';
-import type { Counters, Move, SystemAccount } from './accounts.ts';
+import { type Counters, type Move, type SystemAccount, spendOf } from './accounts.ts';
 import type { TransferRow } from './transfers.ts';
 
 // The event of a ledger movement: the transfer `t` and the member's account `a` after the move.
@@ -93,7 +93,6 @@ export async function runMovement(db: Queryable, p: MovementParams): Promise<Mov
 
 // The statement itself, prepared once per connection; test/bench/ledger.bench.ts runs it through pg.
 export function movementStatement(db: Queryable, p: MovementParams) {
-  const spends = (p.delta.debitsPending ?? 0) + (p.delta.debitsPosted ?? 0) - (p.delta.creditsPosted ?? 0);
   return db
     .raw(
       `WITH member AS (
@@ -144,7 +143,7 @@ export function movementStatement(db: Queryable, p: MovementParams) {
         debitsPending: p.delta.debitsPending ?? 0,
         debitsPosted: p.delta.debitsPosted ?? 0,
         creditsPosted: p.delta.creditsPosted ?? 0,
-        spends: Math.max(spends, 0),
+        spends: Math.max(spendOf(p.delta), 0),
         eventType: p.eventType,
         eventExtra: JSON.stringify(p.eventExtra),
       },

@@ -1,8 +1,8 @@
 // Owns ledger transfers: credits, reservations and their confirmation or release, one-step debits and
 // reversals; each commits with its event in the caller's transaction.
 import { isDeepStrictEqual } from 'node:util';
-import { directly, type Runner, rowsOf, type Transaction } from '../db/database.ts';
-import type { Scope } from '../http/context.ts';
+import { type Queryable, rowsOf, type Transaction } from '../db/database.ts';
+import { type Scope, visibleTo } from '../http/context.ts';
 import { domainError, notFound } from '../http/errors.ts';
 import {
   type Balance,
@@ -172,13 +172,12 @@ function settled(outcome: MovementOutcome): Movement {
 // atomic without a transaction. Null when it did not apply; the caller then takes the full path.
 export async function tryMove(
   kind: MovementKind,
-  run: Runner,
+  db: Queryable,
   scope: Scope,
   input: MovementInput & { timeoutSeconds?: number },
 ): Promise<Movement | null> {
   if (input.id) return null;
-  const params = movementParams(scope, input, shapes[kind](input));
-  const outcome = await run((db) => runMovement(db, params));
+  const outcome = await runMovement(db, movementParams(scope, input, shapes[kind](input)));
   return outcome.account ? settled(outcome) : null;
 }
 
@@ -224,10 +223,7 @@ export function moveBy(
 }
 
 async function findTransfer(trx: Transaction, scope: Scope, id: string): Promise<TransferRow> {
-  const row = await trx('ledger_transfers')
-    .where({ id, tenantId: scope.tenantId })
-    .modify((q) => scope.role === 'partner' && q.where({ partnerId: scope.partnerId }))
-    .first();
+  const row = await visibleTo(trx, 'ledger_transfers', scope).where({ id }).first();
   if (!row) throw notFound('Transfer');
   return row;
 }
@@ -314,19 +310,18 @@ export async function resolve(
   id: string,
   change: Change,
 ): Promise<Resolution> {
-  const resolved = await tryResolve(directly(trx), scope, id, change);
+  const resolved = await tryResolve(trx, scope, id, change);
   return resolved ?? refuseResolution(trx, scope, id, change.amount);
 }
 
 // The resolution statement alone, atomic without a transaction; null when it did not apply.
 export async function tryResolve(
-  run: Runner,
+  db: Queryable,
   scope: Scope,
   id: string,
   change: Change,
 ): Promise<Resolution | null> {
-  const params = resolutionParams(scope, id, change);
-  const resolved = await run((db) => runResolution(db, params));
+  const resolved = await runResolution(db, resolutionParams(scope, id, change));
   return resolved && { ok: true, transfer: resolved.transfer, balance: balanceOf(resolved.account) };
 }
 
