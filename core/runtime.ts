@@ -1,7 +1,9 @@
 // Owns the lifecycle of one Tessera process: database → migrations → bootstrap → listen → schedules, and
 // the orderly stop in reverse.
 import type { Server } from '@hapi/hapi';
+import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import { startQueue } from '../webhooks/queue.ts';
 import { startWebhookWorker } from '../webhooks/worker.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
@@ -44,14 +46,17 @@ function announceAdminKey(key: string): void {
 
 export async function startTessera(config: Config, logger: Logger): Promise<Tessera> {
   const store = await openStore(config, logger);
+  let queue: PgBoss | undefined;
   try {
     const generated = await bootstrap(store.db, config.adminKey);
     if (generated) announceAdminKey(generated);
-    const server = await createServer({ config, db: store.db, logger });
-    if (config.roles.includes('api')) await server.start();
     const worker = config.roles.includes('worker');
+    const jobs = await startQueue(store.url, worker);
+    queue = jobs;
+    const server = await createServer({ config, db: store.db, logger, queue: jobs });
+    if (config.roles.includes('api')) await server.start();
     const stopSchedules = worker ? startSchedules(store.db, logger, schedulesFor(config)) : async () => {};
-    const webhookWorker = worker ? await startWebhookWorker(store.url, store.db, config, logger) : null;
+    const webhookWorker = worker ? await startWebhookWorker(jobs, store.db, config, logger) : null;
     logger.info({ url: server.info.uri, roles: config.roles }, 'Tessera started');
     return {
       server,
@@ -62,10 +67,12 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
         await server.stop({ timeout: config.shutdownTimeoutMs });
         await stopSchedules();
         await webhookWorker?.stop();
+        await jobs.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: true });
         await store.close();
       },
     };
   } catch (error) {
+    await queue?.stop({ graceful: false, close: true });
     await store.close();
     throw error;
   }

@@ -1,5 +1,6 @@
 // Builds the Hapi server from config and its dependencies, initialised but not listening.
 import Hapi, { type Server } from '@hapi/hapi';
+import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import pkg from '../package.json' with { type: 'json' };
 import { webhooks } from '../webhooks/index.ts';
@@ -22,9 +23,10 @@ export interface ServerDeps {
   config: Config;
   db: Database;
   logger: Logger;
+  queue: PgBoss;
 }
 
-export async function createServer({ config, db, logger }: ServerDeps): Promise<Server> {
+export async function createServer({ config, db, logger, queue }: ServerDeps): Promise<Server> {
   const server = Hapi.server({
     port: config.port,
     host: config.host,
@@ -35,7 +37,7 @@ export async function createServer({ config, db, logger }: ServerDeps): Promise<
     },
     router: { stripTrailingSlash: true },
   });
-  Object.assign(server.app, { config, db, logger });
+  Object.assign(server.app, { config, db, logger, queue });
 
   // onPreResponse order matters: errors take their one shape first, then idempotency stores that shape.
   registerErrorMapping(server);

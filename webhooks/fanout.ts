@@ -24,13 +24,16 @@ function typeMatches(patterns: string[], type: string): boolean {
   );
 }
 
-// A partner's endpoint receives only events about that partner.
+export const TEST_EVENT = 'webhook.test';
+
+// A partner's endpoint receives only events about that partner; a test event only its own endpoint.
 function subscribed(endpoint: Subscriber, event: EventRow): boolean {
+  if (event.type === TEST_EVENT) return event.data.endpointId === endpoint.id;
   if (endpoint.tenantId !== event.tenantId || !typeMatches(endpoint.eventTypes, event.type)) return false;
   return endpoint.partnerId === null || event.data.partnerId === endpoint.partnerId;
 }
 
-function messageBody(event: { id: number | string; type: string; createdAt: Date; data: unknown }) {
+export function messageBody(event: { id: number | string; type: string; createdAt: Date; data: unknown }) {
   return JSON.stringify({
     id: String(event.id),
     type: event.type,

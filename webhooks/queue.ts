@@ -28,8 +28,15 @@ function onTransaction(trx: Transaction) {
   };
 }
 
-export async function startQueue(url: string): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString: url, max: 4, application_name: 'tessera-queue' });
+// Every process enqueues; only worker processes also run pg-boss's maintenance and cron supervision.
+export async function startQueue(url: string, worker: boolean): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: url,
+    max: 4,
+    application_name: 'tessera-queue',
+    supervise: worker,
+    schedule: worker,
+  });
   boss.on('error', () => {
     // Reported through the job outcomes and logs of the caller; pg-boss retries on its own.
   });

@@ -17,6 +17,7 @@ import {
   presentEndpoint,
   rotateSecret,
 } from './endpoints.ts';
+import { recoverEndpoint, retryMessage, sendTestEvent } from './operations.ts';
 
 const managers = { access: { scope: ['admin', 'partner'] } };
 const eventTypes = Joi.array()
@@ -170,5 +171,60 @@ export const webhookRoutes: ServerRoute[] = [
         id(request),
         queryOf<{ status?: string; limit: number; cursor?: string }>(request),
       ),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-messages/{id}/retry',
+    options: {
+      description: 'Send a failed or delivered message once more, now',
+      notes: 'A message still waiting for its next attempt answers 409 `webhook_message_pending`.',
+      tags: ['api', 'webhooks'],
+      auth: managers,
+      validate: { params: idParams },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => ({
+        status: 202,
+        body: await retryMessage(trx, request.server.app.queue, actorOf(request), id(request)),
+      })),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/{id}/recover',
+    options: {
+      description: 'Resend every failed message of the endpoint created since a time',
+      tags: ['api', 'webhooks'],
+      auth: managers,
+      validate: {
+        params: idParams,
+        payload: Joi.object({ since: Joi.date().iso().required() }).label('WebhookRecovery'),
+      },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => ({
+        status: 202,
+        body: await recoverEndpoint(
+          trx,
+          request.server.app.queue,
+          actorOf(request),
+          id(request),
+          payloadOf<{ since: Date }>(request).since,
+        ),
+      })),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/{id}/test',
+    options: {
+      description: 'Send a `webhook.test` event to this endpoint only',
+      tags: ['api', 'webhooks'],
+      auth: managers,
+      validate: { params: idParams },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => ({
+        status: 202,
+        body: await sendTestEvent(trx, request.server.app.queue, actorOf(request), id(request)),
+      })),
   },
 ];

@@ -1,14 +1,14 @@
 // Owns the webhook worker of a process with the `worker` role: the fan-out loop and the delivery
 // handlers, and their orderly stop.
+import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db/database.ts';
 import { deliver } from './delivery.ts';
 import { fanOutOnce } from './fanout.ts';
-import { DELIVERY_QUEUE, type DeliveryJob, startQueue } from './queue.ts';
+import { DELIVERY_QUEUE, type DeliveryJob } from './queue.ts';
 
-export async function startWebhookWorker(url: string, db: Database, config: Config, logger: Logger) {
-  const boss = await startQueue(url);
+export async function startWebhookWorker(boss: PgBoss, db: Database, config: Config, logger: Logger) {
   const deps = { db, boss, config };
   await boss.work<DeliveryJob>(
     DELIVERY_QUEUE,
@@ -30,12 +30,12 @@ export async function startWebhookWorker(url: string, db: Database, config: Conf
   };
   running = loop();
   return {
-    boss,
+    // Stops the fan-out and lets deliveries in flight finish.
     stop: async () => {
       stopping = true;
       clearTimeout(timer);
       await running;
-      await boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: true });
+      await boss.offWork(DELIVERY_QUEUE, { wait: true });
     },
   };
 }

@@ -19,13 +19,19 @@ export interface StoredEvent {
   createdAt: string;
 }
 
-export async function recordEvent(trx: Transaction, event: NewEvent): Promise<void> {
-  await trx('events').insert({
-    tenantId: event.tenantId,
-    type: event.type,
-    subject: event.subject ?? null,
-    data: JSON.stringify(event.data),
-  });
+export async function recordEvent(
+  trx: Transaction,
+  event: NewEvent,
+): Promise<{ id: number; createdAt: Date }> {
+  const [row] = await trx('events')
+    .insert({
+      tenantId: event.tenantId,
+      type: event.type,
+      subject: event.subject ?? null,
+      data: JSON.stringify(event.data),
+    })
+    .returning(['id', 'createdAt']);
+  return { id: Number(row.id), createdAt: row.createdAt };
 }
 
 // A cursor is the (transaction id, event id) of the last event read.

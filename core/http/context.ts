@@ -1,5 +1,6 @@
 // Owns the typed per-server and per-request state that Tessera keeps on hapi objects.
 import type { Request } from '@hapi/hapi';
+import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Config, Role } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
@@ -24,6 +25,8 @@ declare module '@hapi/hapi' {
     config: Config;
     logger: Logger;
     keyCache: KeyCache;
+    // The job queue: mutations enqueue deliveries in their own transaction.
+    queue: PgBoss;
   }
   interface RequestApplicationState {
     requestId: string;

@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
+  at: number;
   path: string;
   headers: Record<string, string>;
   body: string;
@@ -24,6 +25,7 @@ export async function startReceiver(
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const entry = {
+      at: Date.now(),
       path: request.url ?? '/',
       headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)])),
       body: Buffer.concat(chunks).toString('utf8'),

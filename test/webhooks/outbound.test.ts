@@ -1,39 +1,9 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import t from 'tap';
-import { type Answer, type Received, startReceiver } from '../fakes/webhook-receiver.ts';
+import type { Received } from '../fakes/webhook-receiver.ts';
 import { startTestTessera } from '../helpers/tessera.ts';
-
-const fast = {
-  TESSERA_WEBHOOK_ALLOW_HTTP: 'true',
-  TESSERA_WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1',
-  TESSERA_WEBHOOK_FANOUT_INTERVAL_MS: '50',
-  TESSERA_WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms',
-};
-
-async function setUp(
-  t: { teardown: (fn: () => unknown) => void },
-  answer?: (received: Received, index: number) => Answer,
-) {
-  const receiver = await startReceiver(answer);
-  t.teardown(() => receiver.close());
-  const app = await startTestTessera(t, fast);
-  return { receiver, app };
-}
-
-// The receiver sees a delivery before Tessera commits its outcome: poll until the message shows it.
-async function messagesWith(
-  app: Awaited<ReturnType<typeof startTestTessera>>,
-  endpointId: string,
-  status: string,
-) {
-  for (let i = 0; i < 100; i++) {
-    const page = await app.api('GET', `/v1/webhook-endpoints/${endpointId}/messages?status=${status}`);
-    if (page.body.data.length > 0) return page.body.data;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return [];
-}
+import { messagesWith, withReceiver as setUp } from '../helpers/webhooks.ts';
 
 const verifyBoth = (secret: string, received: Received) => {
   const standard = new StandardWebhook(secret).verify(received.body, received.headers);
@@ -66,10 +36,10 @@ t.test('a subscribed endpoint receives signed events that standardwebhooks and s
     'a changed body fails',
   );
 
-  const messages = { body: { data: await messagesWith(app, created.body.id, 'delivered') } };
-  t.equal(messages.body.data.length, 1);
-  t.equal(messages.body.data[0].id, delivery.headers['webhook-id']);
-  t.match(messages.body.data[0].attempts, [{ attempt: 1, statusCode: 200, responseBody: 'answered 200' }]);
+  const messages = await messagesWith(app, created.body.id, 'delivered');
+  t.equal(messages.length, 1);
+  t.equal(messages[0].id, delivery.headers['webhook-id']);
+  t.match(messages[0].attempts, [{ attempt: 1, statusCode: 200, responseBody: 'answered 200' }]);
 });
 
 t.test(
@@ -83,11 +53,7 @@ t.test(
     const deliveries = await receiver.waitFor(3);
     t.equal(new Set(deliveries.map((d) => d.headers['webhook-id'])).size, 1, 'one message, three attempts');
     t.equal(new Set(deliveries.map((d) => d.body)).size, 1, 'the same body every time');
-    let message: { status: string; attempts: Array<{ statusCode: number }> } | undefined;
-    for (let i = 0; i < 50 && message?.status !== 'delivered'; i++) {
-      message = (await app.api('GET', `/v1/webhook-endpoints/${created.body.id}/messages`)).body.data[0];
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const [message] = await messagesWith(app, created.body.id, 'delivered');
     t.equal(message?.status, 'delivered');
     t.same(
       message?.attempts.map((a) => a.statusCode),
@@ -109,12 +75,7 @@ t.test('after the last attempt the message is failed; 410 disables the endpoint'
   await app.api('PUT', '/v1/members/m-3', { body: { name: 'Mei' } });
   await receiver.waitFor(4, (r) => r.path === '/down');
   await receiver.waitFor(1, (r) => r.path === '/gone');
-  let failed: unknown[] = [];
-  for (let i = 0; i < 50 && failed.length === 0; i++) {
-    failed = (await app.api('GET', `/v1/webhook-endpoints/${failing.body.id}/messages?status=failed`)).body
-      .data;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const failed = await messagesWith(app, failing.body.id, 'failed');
   t.equal(failed.length, 1, 'dead letter after the first try and three retries');
   const endpoint = await app.api('GET', `/v1/webhook-endpoints/${gone.body.id}`);
   t.equal(endpoint.body.enabled, false);

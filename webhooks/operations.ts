@@ -1,0 +1,106 @@
+// Owns the operator's hand on deliveries: retry one message, recover an endpoint's failures since a
+// time, and send a test event. Each puts messages back to pending and enqueues their next attempt in
+// the same transaction.
+import type { PgBoss } from 'pg-boss';
+import { recordAudit } from '../core/audit/log.ts';
+import type { Transaction } from '../core/db/database.ts';
+import { recordEvent } from '../core/events/outbox.ts';
+import type { Actor } from '../core/http/context.ts';
+import { domainError, notFound } from '../core/http/errors.ts';
+import { findEndpoint } from './endpoints.ts';
+import { messageBody, TEST_EVENT } from './fanout.ts';
+import { enqueueDeliveries } from './queue.ts';
+
+interface Resendable {
+  id: string;
+  endpointId: string;
+  attempts: number;
+}
+
+function assertEnabled<T extends { enabled: boolean }>(endpoint: T): T {
+  if (!endpoint.enabled)
+    throw domainError(409, 'webhook_endpoint_disabled', 'The endpoint is disabled; enable it first');
+  return endpoint;
+}
+
+// One more attempt for each message, now. Further failures after it follow what is left of the schedule.
+async function resend(trx: Transaction, queue: PgBoss, messages: Resendable[]) {
+  if (messages.length === 0) return;
+  await trx('webhook_messages')
+    .whereIn(
+      'id',
+      messages.map((m) => m.id),
+    )
+    .update({ status: 'pending', nextAttemptAt: trx.fn.now() });
+  await enqueueDeliveries(
+    queue,
+    trx,
+    messages.map((m) => ({ messageId: m.id, attempt: m.attempts + 1, endpointId: m.endpointId })),
+  );
+}
+
+export async function retryMessage(trx: Transaction, queue: PgBoss, actor: Actor, id: string) {
+  // The lock waits for an attempt in flight, so the status read here is its outcome.
+  const message = await trx('webhook_messages')
+    .where({ id, tenantId: actor.scope.tenantId })
+    .forUpdate()
+    .first();
+  if (!message) throw notFound('Webhook message');
+  // Another partner's message is as unknown as a missing one.
+  const endpoint = await findEndpoint(trx, actor.scope, message.endpointId).catch(() => {
+    throw notFound('Webhook message');
+  });
+  assertEnabled(endpoint);
+  if (message.status === 'pending')
+    throw domainError(409, 'webhook_message_pending', 'The message is already waiting for its next attempt');
+  await resend(trx, queue, [message]);
+  await recordAudit(trx, actor, actor.scope.tenantId, {
+    action: 'webhook_message.retried',
+    entityType: 'webhook_message',
+    entityId: id,
+    summary: `Resend requested after ${message.attempts} attempts (${message.status})`,
+  });
+  return { id, status: 'pending', attempts: message.attempts };
+}
+
+// Resends every failed message of the endpoint created since `since`.
+export async function recoverEndpoint(
+  trx: Transaction,
+  queue: PgBoss,
+  actor: Actor,
+  id: string,
+  since: Date,
+) {
+  assertEnabled(await findEndpoint(trx, actor.scope, id));
+  const failed: Resendable[] = await trx('webhook_messages')
+    .where({ endpointId: id, status: 'failed' })
+    .where('createdAt', '>=', since)
+    .forUpdate()
+    .select('id', 'endpointId', 'attempts');
+  await resend(trx, queue, failed);
+  await recordAudit(trx, actor, actor.scope.tenantId, {
+    action: 'webhook_endpoint.recovered',
+    entityType: 'webhook_endpoint',
+    entityId: id,
+    summary: `${failed.length} failed messages since ${since.toISOString()} resent`,
+  });
+  return { endpointId: id, since, recovered: failed.length };
+}
+
+// A `webhook.test` event, recorded like any other and sent to this endpoint only.
+export async function sendTestEvent(trx: Transaction, queue: PgBoss, actor: Actor, id: string) {
+  const endpoint = assertEnabled(await findEndpoint(trx, actor.scope, id));
+  const data = { endpointId: id, partnerId: endpoint.partnerId, message: 'A test event from Tessera' };
+  const event = await recordEvent(trx, { tenantId: endpoint.tenantId, type: TEST_EVENT, subject: id, data });
+  const [message] = await trx('webhook_messages')
+    .insert({
+      tenantId: endpoint.tenantId,
+      endpointId: id,
+      eventId: event.id,
+      eventType: TEST_EVENT,
+      body: messageBody({ ...event, type: TEST_EVENT, data }),
+    })
+    .returning(['id', 'endpointId', 'attempts']);
+  await enqueueDeliveries(queue, trx, [{ messageId: message.id, attempt: 1, endpointId: id }]);
+  return { messageId: message.id, eventId: String(event.id), type: TEST_EVENT };
+}
