@@ -29,7 +29,11 @@ export interface Config {
   webhookAllowedAddresses: string[];
   webhookDisableAfterHours: number;
   webhookEndpointConcurrency: number;
+  webhookWorkerConcurrency: number;
   webhookFanoutIntervalMs: number;
+  webhookRecoverySeconds: number;
+  inboundToleranceSeconds: number;
+  inboundMaxBytes: number;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -91,10 +95,23 @@ const variables = {
     'webhookEndpointConcurrency',
     Joi.number().integer().min(1).max(100).default(4),
   ],
+  TESSERA_WEBHOOK_WORKER_CONCURRENCY: [
+    'webhookWorkerConcurrency',
+    Joi.number().integer().min(1).max(200).default(8),
+  ],
   TESSERA_WEBHOOK_FANOUT_INTERVAL_MS: [
     'webhookFanoutIntervalMs',
     Joi.number().integer().min(10).max(60_000).default(500),
   ],
+  TESSERA_WEBHOOK_RECOVERY_SECONDS: [
+    'webhookRecoverySeconds',
+    Joi.number().integer().min(1).max(3600).default(30),
+  ],
+  TESSERA_INBOUND_TOLERANCE_SECONDS: [
+    'inboundToleranceSeconds',
+    Joi.number().integer().min(1).max(3600).default(300),
+  ],
+  TESSERA_INBOUND_MAX_BYTES: ['inboundMaxBytes', Joi.number().integer().min(1024).default(1_048_576)],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single().default(['api', 'worker']),

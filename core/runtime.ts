@@ -51,7 +51,7 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
     const generated = await bootstrap(store.db, config.adminKey);
     if (generated) announceAdminKey(generated);
     const worker = config.roles.includes('worker');
-    const jobs = await startQueue(store.url, worker);
+    const jobs = await startQueue(store.url, worker, config.webhookRecoverySeconds);
     queue = jobs;
     const server = await createServer({ config, db: store.db, logger, queue: jobs });
     if (config.roles.includes('api')) await server.start();

@@ -15,6 +15,7 @@ import { registerIdempotency } from './http/idempotency.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { registerRequestLog } from './http/request-log.ts';
+import { intake } from './intake/index.ts';
 import { ledger } from './ledger/index.ts';
 import { members } from './members/index.ts';
 import { tenancy } from './tenancy/index.ts';
@@ -46,7 +47,7 @@ export async function createServer({ config, db, logger, queue }: ServerDeps): P
   registerApiKeyAuth(server);
   registerMetrics(server);
   await registerOpenApi(server, pkg.version);
-  await server.register([health, tenancy, members, ledger, events, audit, webhooks]);
+  await server.register([health, tenancy, members, ledger, events, intake, audit, webhooks]);
   await server.initialize();
   return server;
 }

@@ -1,12 +1,12 @@
-// Owns one delivery attempt: sign, POST, record the attempt, then mark the message delivered, schedule
-// the next attempt, or give up (dead letter). The message row stays locked during the attempt, so two
-// workers never send the same attempt; a worker that dies mid-attempt rolls back and the job runs again.
+// Owns one delivery attempt: take the message's send lease, sign, POST, record the attempt, then mark the
+// message delivered, schedule the next attempt, or give up (dead letter). The lease means two workers
+// never send the same attempt; when a worker dies mid-attempt its lease lapses and the job runs again.
 import http from 'node:http';
 import https from 'node:https';
 import got from 'got';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from '../core/config.ts';
-import type { Database, Transaction } from '../core/db/database.ts';
+import { type Database, rowsOf, type Transaction } from '../core/db/database.ts';
 import { recordEvent } from '../core/events/outbox.ts';
 import { guardedLookup } from './address-guard.ts';
 import { type DeliveryJob, enqueueDeliveries } from './queue.ts';
@@ -14,6 +14,8 @@ import { nextDelayMs, retryAfterMs } from './retry-schedule.ts';
 import { signatureHeader } from './signing.ts';
 
 const RESPONSE_KEPT = 1024;
+// How long a send lease outlasts the request timeout: time to record the outcome.
+const LEASE_MARGIN_MS = 10_000;
 const agents = {
   http: new http.Agent({ keepAlive: true }),
   https: new https.Agent({ keepAlive: true }),
@@ -149,43 +151,92 @@ export interface DeliveryDeps {
   config: Config;
 }
 
-export async function deliver(deps: DeliveryDeps, job: DeliveryJob): Promise<void> {
-  await deps.db.transaction(async (trx) => {
-    const message: MessageRow | undefined = await trx('webhook_messages')
-      .where({ id: job.messageId, status: 'pending', attempts: job.attempt - 1 })
-      .forUpdate()
-      .skipLocked()
-      .first();
-    // Delivered, given up, already past this attempt, or being sent by another worker right now.
-    if (!message) return;
-    const endpoint: EndpointRow = await trx('webhook_endpoints').where({ id: message.endpointId }).first();
-    if (!endpoint.enabled) {
-      await trx('webhook_messages')
-        .where({ id: message.id })
-        .update({ status: 'failed', nextAttemptAt: null });
-      return;
-    }
-    const startedAt = new Date();
-    const outcome = await post(deps.config, endpoint, message);
-    await trx('webhook_attempts').insert({
-      messageId: message.id,
-      attempt: message.attempts + 1,
+// Raised when another worker holds the message's send lease: the job runs again after pg-boss's retry
+// delay, and by then the attempt has been recorded (a no-op) or the holder died and the lease lapsed.
+export class SendLeaseHeld extends Error {}
+
+// Takes the send lease of this attempt, with the endpoint; none when the message was delivered, given up
+// or is already past this attempt. The lease outlasts the request timeout, so it lapses only when its
+// holder died, and then the next worker sends the attempt.
+async function claim(deps: DeliveryDeps, job: DeliveryJob) {
+  const leaseMs = deps.config.webhookTimeoutMs + LEASE_MARGIN_MS;
+  const result = await deps.db.raw(
+    `UPDATE webhook_messages m SET sending_until = now() + make_interval(secs => ?)
+       FROM webhook_endpoints e
+      WHERE m.id = ? AND m.status = 'pending' AND m.attempts = ? AND e.id = m.endpoint_id
+        AND (m.sending_until IS NULL OR m.sending_until <= now())
+     RETURNING m.id AS message_id, m.body, m.attempts, e.*`,
+    [leaseMs / 1000, job.messageId, job.attempt - 1],
+  );
+  const row = rowsOf<EndpointRow & { messageId: string; body: string; attempts: number }>(result)[0];
+  if (row) {
+    const { messageId, body, attempts, ...endpoint } = row;
+    return { endpoint, message: { id: messageId, endpointId: endpoint.id, body, attempts } };
+  }
+  const leased = await deps
+    .db('webhook_messages')
+    .where({ id: job.messageId, status: 'pending', attempts: job.attempt - 1 })
+    .where('sendingUntil', '>', deps.db.fn.now())
+    .first('id');
+  if (leased) throw new SendLeaseHeld(`message ${job.messageId} is being sent by another worker`);
+  return undefined;
+}
+
+// The attempt's row and, when it succeeded, the message marked delivered; the lease is given back.
+async function recordAttempt(
+  trx: Transaction,
+  message: MessageRow,
+  startedAt: Date,
+  outcome: Outcome,
+  delivered: boolean,
+): Promise<boolean> {
+  const result = await trx.raw(
+    `WITH attempt AS (
+       INSERT INTO webhook_attempts (message_id, attempt, started_at, status_code, duration_ms, response_body, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, attempt) DO NOTHING RETURNING id)
+     UPDATE webhook_messages SET sending_until = NULL,
+            status = CASE WHEN ? THEN 'delivered' ELSE status END,
+            attempts = CASE WHEN ? THEN attempts + 1 ELSE attempts END,
+            delivered_at = CASE WHEN ? THEN now() END,
+            next_attempt_at = NULL
+      WHERE id = ? AND status = 'pending' AND attempts = ? AND EXISTS (SELECT 1 FROM attempt)
+     RETURNING id`,
+    [
+      message.id,
+      message.attempts + 1,
       startedAt,
-      statusCode: outcome.statusCode,
-      durationMs: Date.now() - startedAt.getTime(),
-      responseBody: outcome.body,
-      error: outcome.error,
-    });
-    const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
-    if (!ok) return afterFailure(deps, trx, endpoint, message, outcome);
-    await trx('webhook_messages')
+      outcome.statusCode,
+      Date.now() - startedAt.getTime(),
+      outcome.body,
+      outcome.error,
+      delivered,
+      delivered,
+      delivered,
+      message.id,
+      message.attempts,
+    ],
+  );
+  // False only when this worker stalled past its lease and another one recorded the attempt.
+  return result.rows.length === 1;
+}
+
+export async function deliver(deps: DeliveryDeps, job: DeliveryJob): Promise<void> {
+  const claimed = await claim(deps, job);
+  if (!claimed) return;
+  const { endpoint, message } = claimed;
+  if (!endpoint.enabled) {
+    await deps
+      .db('webhook_messages')
       .where({ id: message.id })
-      .update({
-        status: 'delivered',
-        attempts: message.attempts + 1,
-        deliveredAt: trx.fn.now(),
-        nextAttemptAt: null,
-      });
+      .update({ status: 'failed', nextAttemptAt: null, sendingUntil: null });
+    return;
+  }
+  const startedAt = new Date();
+  const outcome = await post(deps.config, endpoint, message);
+  const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
+  await deps.db.transaction(async (trx) => {
+    if (!(await recordAttempt(trx, message, startedAt, outcome, ok))) return;
+    if (!ok) return afterFailure(deps, trx, endpoint, message, outcome);
     if (endpoint.failingSince)
       await trx('webhook_endpoints').where({ id: endpoint.id }).update({ failingSince: null });
   });

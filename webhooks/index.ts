@@ -1,8 +1,12 @@
-// Registers the outbound webhook routes.
+// Registers the webhook routes: outbound endpoints and their messages, inbound sources and receiving.
 import type { Plugin } from '@hapi/hapi';
+import { inboundRoutes } from './inbound/routes.ts';
 import { webhookRoutes } from './routes.ts';
 
 export const webhooks: Plugin<void> = {
   name: 'tessera-webhooks',
-  register: (server) => server.route(webhookRoutes),
+  register: (server) => {
+    server.route(webhookRoutes);
+    server.route(inboundRoutes(server.app.config.inboundMaxBytes));
+  },
 };

@@ -23,7 +23,9 @@ function assertEnabled<T extends { enabled: boolean }>(endpoint: T): T {
   return endpoint;
 }
 
-// One more attempt for each message, now. Further failures after it follow what is left of the schedule.
+// One more attempt for each message, now; further failures follow what is left of the schedule. A
+// message still waiting for a scheduled attempt is sent now instead: whichever job runs that attempt
+// first sends it, and the other finds the attempt taken and does nothing.
 async function resend(trx: Transaction, queue: PgBoss, messages: Resendable[]) {
   if (messages.length === 0) return;
   await trx('webhook_messages')
@@ -51,8 +53,6 @@ export async function retryMessage(trx: Transaction, queue: PgBoss, actor: Actor
     throw notFound('Webhook message');
   });
   assertEnabled(endpoint);
-  if (message.status === 'pending')
-    throw domainError(409, 'webhook_message_pending', 'The message is already waiting for its next attempt');
   await resend(trx, queue, [message]);
   await recordAudit(trx, actor, actor.scope.tenantId, {
     action: 'webhook_message.retried',

@@ -28,21 +28,31 @@ function onTransaction(trx: Transaction) {
   };
 }
 
-// Every process enqueues; only worker processes also run pg-boss's maintenance and cron supervision.
-export async function startQueue(url: string, worker: boolean): Promise<PgBoss> {
+// Every process enqueues; only worker processes also supervise the queue. Supervision finds the jobs of
+// a worker that died (its heartbeat stopped) and hands them to a live one, every `recoverySeconds`.
+export async function startQueue(url: string, worker: boolean, recoverySeconds: number): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: url,
     max: 4,
     application_name: 'tessera-queue',
     supervise: worker,
-    schedule: worker,
+    superviseIntervalSeconds: recoverySeconds,
+    monitorIntervalSeconds: recoverySeconds,
+    schedule: false,
+    // Workers wake the moment a delivery is enqueued instead of at their next poll.
+    useListenNotify: worker,
   });
   boss.on('error', () => {
     // Reported through the job outcomes and logs of the caller; pg-boss retries on its own.
   });
   await boss.start();
   // A job whose worker died is retried when its heartbeat stops; delivery outcomes are Tessera's own.
-  await boss.createQueue(DELIVERY_QUEUE, { retryLimit: 1000, retryDelay: 1, heartbeatSeconds: 10 });
+  await boss.createQueue(DELIVERY_QUEUE, {
+    retryLimit: 1000,
+    retryDelay: 1,
+    heartbeatSeconds: 10,
+    notify: true,
+  });
   return boss;
 }
 

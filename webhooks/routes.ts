@@ -176,8 +176,10 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/webhook-messages/{id}/retry',
     options: {
-      description: 'Send a failed or delivered message once more, now',
-      notes: 'A message still waiting for its next attempt answers 409 `webhook_message_pending`.',
+      description: 'Send a message once more, now',
+      notes:
+        'A failed (dead-lettered) or delivered message gets one more attempt; a message waiting for a ' +
+        'scheduled retry is sent now instead.',
       tags: ['api', 'webhooks'],
       auth: managers,
       validate: { params: idParams },

@@ -4,19 +4,39 @@ import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db/database.ts';
-import { deliver } from './delivery.ts';
+import { type DeliveryDeps, deliver } from './delivery.ts';
 import { fanOutOnce } from './fanout.ts';
 import { DELIVERY_QUEUE, type DeliveryJob } from './queue.ts';
 
-export async function startWebhookWorker(boss: PgBoss, db: Database, config: Config, logger: Logger) {
-  const deps = { db, boss, config };
-  await boss.work<DeliveryJob>(
+// Delivery slots take one job at a time, so that a slow receiver holds only the slots of its own
+// deliveries (at most the per-endpoint limit) and never a batch of others'. A finished delivery wakes
+// the slots at once: a backlog drains without the poll delay between jobs.
+async function startDeliverySlots(boss: PgBoss, deps: DeliveryDeps, config: Config) {
+  let slots: string[] = [];
+  const workId = await boss.work<DeliveryJob>(
     DELIVERY_QUEUE,
-    { localConcurrency: 8, groupConcurrency: config.webhookEndpointConcurrency, pollingIntervalSeconds: 0.5 },
-    async (jobs) => {
-      for (const job of jobs) await deliver(deps, job.data);
+    {
+      localConcurrency: config.webhookWorkerConcurrency,
+      // Counted exactly within this process (pg-boss's database-wide count races between concurrent
+      // fetches and can overshoot), so each worker process keeps its own slots safe.
+      localGroupConcurrency: Math.min(config.webhookEndpointConcurrency, config.webhookWorkerConcurrency),
+      // The poll finds retries coming due; new deliveries arrive by NOTIFY.
+      pollingIntervalSeconds: 0.5,
+      notifyPollingIntervalSeconds: 0.5,
+    },
+    async ([job]) => {
+      await deliver(deps, job.data);
+      for (const slot of slots) boss.notifyWorker(slot);
     },
   );
+  slots = boss
+    .getWipData()
+    .filter((worker) => worker.workId === workId)
+    .map((worker) => worker.id);
+}
+
+export async function startWebhookWorker(boss: PgBoss, db: Database, config: Config, logger: Logger) {
+  await startDeliverySlots(boss, { db, boss, config }, config);
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();

@@ -14,6 +14,9 @@ export interface Received {
 export interface Answer {
   status: number;
   headers?: Record<string, string>;
+  // Answer only after this long; `hang` never answers (a receiver stuck mid-delivery).
+  delayMs?: number;
+  hang?: boolean;
 }
 
 export async function startReceiver(
@@ -31,9 +34,11 @@ export async function startReceiver(
       body: Buffer.concat(chunks).toString('utf8'),
     };
     received.push(entry);
-    const { status, headers } = answer(entry, received.length - 1);
-    response.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(`answered ${status}`);
+    const { status, headers, delayMs, hang } = answer(entry, received.length - 1);
     for (const wake of waiters.splice(0)) wake();
+    if (hang) return;
+    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    response.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(`answered ${status}`);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -21,7 +21,8 @@ async function ready(url: string): Promise<boolean> {
   }
 }
 
-// Starts a server on a free port and resolves once it answers ready, whatever its log level.
+// Starts a server on a free port and resolves once it answers ready (a worker-only process, which has no
+// HTTP listener, once it logs that it started).
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, [path.join(ROOT, 'core/main.ts')], {
@@ -37,7 +38,8 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   child.stderr?.on('data', append);
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const url = `http://127.0.0.1:${port}`;
-  while (!(await ready(url))) {
+  const workerOnly = env.TESSERA_ROLES === 'worker';
+  while (!(workerOnly ? output.includes('"msg":"Tessera started"') : await ready(url))) {
     if (child.exitCode !== null)
       throw new Error(`server exited with ${child.exitCode} before it started:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -8,7 +8,10 @@ import { createLogger } from '../../core/log.ts';
 import { startTessera, type Tessera } from '../../core/runtime.ts';
 import { Tenant } from '../../core/tenancy/model.ts';
 import { createKey, createTenant, DEFAULT_TENANT } from '../../core/tenancy/service.ts';
+import { type ApiResponse, apiClient, type CallOptions } from './api.ts';
 import { createTestDatabase, startTestPostgres, type TestPostgres } from './postgres.ts';
+
+export { type ApiResponse, apiClient } from './api.ts';
 
 type Test = { teardown: (fn: () => unknown) => void };
 
@@ -36,20 +39,6 @@ export async function freshDatabaseUrl(t: Test): Promise<string> {
   return database.url;
 }
 
-export interface ApiResponse {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
-  body: any;
-}
-
-export interface CallOptions {
-  key?: string | null;
-  body?: unknown;
-  raw?: string;
-  headers?: Record<string, string>;
-}
-
 export interface TestTessera {
   url: string;
   db: Database;
@@ -62,29 +51,6 @@ export interface TestTessera {
 
 export function testConfig(env: Record<string, string>): Config {
   return loadConfig({ PORT: '0', LOG_LEVEL: process.env.TESSERA_TEST_LOG_LEVEL ?? 'silent', ...env });
-}
-
-export function apiClient(url: string, defaultKey: string | null) {
-  return async (method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> => {
-    const key = options.key === undefined ? defaultKey : options.key;
-    const headers: Record<string, string> = { ...options.headers };
-    if (key) headers.authorization = `Bearer ${key}`;
-    if (options.body !== undefined || options.raw !== undefined)
-      headers['content-type'] ??= 'application/json';
-    const response = await fetch(url + path, {
-      method,
-      headers,
-      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-    });
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      // Non-JSON answers (metrics, docs) are returned as text.
-    }
-    return { status: response.status, headers: response.headers, body };
-  };
 }
 
 export async function startTestTessera(t: Test, env: Record<string, string> = {}): Promise<TestTessera> {

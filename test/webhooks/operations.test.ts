@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import t from 'tap';
 import { messagesWith, withReceiver } from '../helpers/webhooks.ts';
 
-t.test('a dead letter is sent again by hand, and a pending one is not', async (t) => {
+t.test('a dead letter is sent again by hand', async (t) => {
   // Down for the first try and its three retries, then back.
   const { receiver, app } = await withReceiver(t, (_r, index) => ({ status: index < 4 ? 500 : 200 }));
   const endpoint = await app.api('POST', '/v1/webhook-endpoints', {
@@ -17,9 +17,6 @@ t.test('a dead letter is sent again by hand, and a pending one is not', async (t
   });
   t.equal(retried.status, 202);
   t.match(retried.body, { id: failed.id, status: 'pending' });
-  const again = await app.api('POST', `/v1/webhook-messages/${failed.id}/retry`);
-  t.equal(again.status, 409, 'a message already waiting is not queued twice');
-  t.equal(again.body.error.code, 'webhook_message_pending');
   const replay = await app.api('POST', `/v1/webhook-messages/${failed.id}/retry`, {
     headers: { 'idempotency-key': 'retry-1' },
   });
@@ -39,6 +36,36 @@ t.test('a dead letter is sent again by hand, and a pending one is not', async (t
   const partner = await app.keyFor('partner', { partnerId: '3f1c9a52-8f0e-4a8e-9a59-0c3b6f0d2b11' });
   const foreign = await app.api('POST', `/v1/webhook-messages/${failed.id}/retry`, { key: partner });
   t.equal(foreign.status, 404, "another partner's message is not found");
+});
+
+t.test('a message waiting for a scheduled retry is sent now, once', async (t) => {
+  const { receiver, app } = await withReceiver(t, (_r, index) => ({ status: index === 0 ? 500 : 200 }), {
+    TESSERA_WEBHOOK_RETRY_SCHEDULE: '1h',
+  });
+  const endpoint = await app.api('POST', '/v1/webhook-endpoints', {
+    body: { url: receiver.url, eventTypes: ['member.created'] },
+  });
+  await app.api('PUT', '/v1/members/m-7', { body: { name: 'Ola' } });
+  let waiting: Awaited<ReturnType<typeof messagesWith>> = [];
+  for (let i = 0; i < 100 && !waiting[0]?.attempts.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    waiting = await messagesWith(app, endpoint.body.id, 'pending');
+  }
+  t.ok(Date.parse(waiting[0].nextAttemptAt ?? '') > Date.now() + 30 * 60_000, 'next try in about an hour');
+  const now = await Promise.all(
+    [1, 2, 3].map(() => app.api('POST', `/v1/webhook-messages/${waiting[0].id}/retry`)),
+  );
+  t.same(
+    now.map((r) => r.status),
+    [202, 202, 202],
+  );
+  const [delivered] = await messagesWith(app, endpoint.body.id, 'delivered');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.same(
+    delivered.attempts.map((a) => a.statusCode),
+    [500, 200],
+  );
+  t.equal(receiver.received.length, 2, 'three clicks, one more send');
 });
 
 t.test('recover resends every failed message since a time, and only those', async (t) => {

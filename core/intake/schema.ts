@@ -1,0 +1,43 @@
+// Owns the Joi shape of a source event, shared by POST /v1/events and signed inbound webhooks.
+import Joi from 'joi';
+import { memberFields, memberRef } from '../members/schema.ts';
+
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+const notInTheFuture = (value: Date, helpers: Joi.CustomHelpers) =>
+  value.getTime() > Date.now() + CLOCK_SKEW_MS
+    ? helpers.message({ custom: '{{#label}} must not be in the future' })
+    : value;
+
+const fields = {
+  type: Joi.string()
+    .pattern(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/)
+    .max(100)
+    .required()
+    .description('what happened, e.g. pos.visit, crm.deal_closed, hr.anniversary'),
+  sourceEventId: Joi.string().min(1).max(200).description("the event's id in the source system"),
+  memberRef: memberRef.required(),
+  member: memberFields.description('creates the member when Tessera does not know it yet'),
+  occurredAt: Joi.date().iso().custom(notInTheFuture).description('when it happened; default now'),
+  data: Joi.object().unknown(true).default({}),
+};
+
+export const sourceEvent = Joi.object({
+  ...fields,
+  source: Joi.string()
+    .pattern(/^[A-Za-z0-9._:-]{1,100}$/)
+    .required()
+    .description('the sending system, e.g. pos-north or salesforce'),
+  sourceEventId: fields.sourceEventId.required(),
+}).label('SourceEvent');
+
+// Through an inbound source, the source is the source itself, and the webhook-id names the event when
+// the body does not.
+const inboundEvent = Joi.object(fields).label('InboundEvent');
+
+export const MAX_BATCH = 500;
+
+export const inboundBody = Joi.alternatives()
+  .try(Joi.object({ events: Joi.array().items(inboundEvent).min(1).max(MAX_BATCH).required() }), inboundEvent)
+  .match('one')
+  .label('InboundBody');

@@ -1,0 +1,134 @@
+// Owns receiving one signed inbound webhook: verify it over the raw body, then take its events in once
+// per webhook-id. A redelivered webhook-id is answered with what the first delivery got.
+import type Joi from 'joi';
+import type { Database, Transaction } from '../../core/db/database.ts';
+import { domainError } from '../../core/http/errors.ts';
+import { inboundBody } from '../../core/intake/schema.ts';
+import { type SourceEventInput, takeIn } from '../../core/intake/service.ts';
+import { verifySigned } from '../signing.ts';
+import { countRejection, type SourceRow } from './sources.ts';
+
+export interface InboundRequest {
+  sourceId: string;
+  webhookId: string | undefined;
+  timestamp: string | undefined;
+  signatures: string | undefined;
+  body: Buffer;
+}
+
+export interface InboundAnswer {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+const MESSAGES = {
+  signature_missing: 'The webhook-id, webhook-timestamp and webhook-signature headers are required',
+  timestamp_stale: 'The webhook-timestamp is outside the accepted window; check the sender’s clock',
+  signature_invalid: 'The signature does not match this source’s secret',
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function verified(db: Database, request: InboundRequest, toleranceSeconds: number) {
+  const source: SourceRow | undefined = UUID.test(request.sourceId)
+    ? await db('inbound_sources').where({ id: request.sourceId }).first()
+    : undefined;
+  // An unknown source is answered like a bad signature, so that ids cannot be probed.
+  const failure = source
+    ? verifySigned(
+        source.secret,
+        {
+          id: request.webhookId,
+          timestamp: request.timestamp,
+          signatures: request.signatures,
+          body: request.body,
+        },
+        toleranceSeconds,
+      )
+    : 'signature_invalid';
+  if (failure) {
+    if (source) await countRejection(db, source.id, failure);
+    throw domainError(401, `inbound_${failure}`, MESSAGES[failure]);
+  }
+  return source as SourceRow;
+}
+
+type InboundEvent = Omit<SourceEventInput, 'source' | 'sourceEventId'> & { sourceEventId?: string };
+
+function parseBody(body: Buffer): { events: InboundEvent[]; batch: boolean } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw domainError(400, 'invalid_json', 'The body is not valid JSON');
+  }
+  const { error, value } = inboundBody.validate(json, { abortEarly: false, convert: true });
+  if (error) throw validationError(error);
+  const batch = Array.isArray((value as { events?: unknown }).events);
+  return { events: batch ? value.events : [value], batch };
+}
+
+function validationError(error: Joi.ValidationError) {
+  return domainError(
+    400,
+    'validation_failed',
+    'The request is not valid; see details for each field',
+    error.details.map((d) => ({
+      in: 'payload',
+      path: d.path.join('.'),
+      message: d.message.replace(/"/g, "'"),
+    })),
+  );
+}
+
+async function takeInAll(
+  trx: Transaction,
+  source: SourceRow,
+  webhookId: string,
+  parsed: ReturnType<typeof parseBody>,
+) {
+  const results = [];
+  for (const [index, event] of parsed.events.entries()) {
+    const sourceEventId = event.sourceEventId ?? (parsed.batch ? `${webhookId}:${index}` : webhookId);
+    const { event: stored } = await takeIn(
+      trx,
+      { tenantId: source.tenantId, actor: null, inboundSourceId: source.id },
+      { ...event, source: source.name, sourceEventId },
+    );
+    results.push(stored);
+  }
+  return parsed.batch ? { events: results } : results[0];
+}
+
+export async function receiveInbound(
+  db: Database,
+  request: InboundRequest,
+  toleranceSeconds: number,
+): Promise<InboundAnswer> {
+  const source = await verified(db, request, toleranceSeconds);
+  const webhookId = request.webhookId as string;
+  if (webhookId.length > 255)
+    throw domainError(400, 'validation_failed', 'The webhook-id is longer than 255 characters');
+  const parsed = parseBody(request.body);
+  return db.transaction(async (trx) => {
+    // The claim row makes a concurrent redelivery wait for this one, then read its answer.
+    const [claimed] = await trx('inbound_deliveries')
+      .insert({ sourceId: source.id, webhookId, statusCode: 0, answer: '{}' })
+      .onConflict(['sourceId', 'webhookId'])
+      .ignore()
+      .returning('sourceId');
+    if (!claimed) {
+      const original = await trx('inbound_deliveries').where({ sourceId: source.id, webhookId }).first();
+      return { status: original.statusCode, body: original.answer, replayed: true };
+    }
+    const body = await takeInAll(trx, source, webhookId, parsed);
+    await trx('inbound_deliveries')
+      .where({ sourceId: source.id, webhookId })
+      .update({ statusCode: 200, answer: JSON.stringify(body) });
+    await trx('inbound_sources')
+      .where({ id: source.id })
+      .update({ acceptedCount: trx.raw('accepted_count + 1') });
+    return { status: 200, body, replayed: false };
+  });
+}
