@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import pkg from '../package.json' with { type: 'json' };
 import { webhooks } from '../webhooks/index.ts';
 import { audit } from './audit/index.ts';
+import { campaigns } from './campaigns/index.ts';
+import { catalog } from './catalog/index.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { events } from './events/index.ts';
@@ -16,6 +18,7 @@ import { registerMetrics } from './http/metrics.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { registerRequestLog } from './http/request-log.ts';
 import { intake } from './intake/index.ts';
+import { issuance } from './issuance/index.ts';
 import { ledger } from './ledger/index.ts';
 import { members } from './members/index.ts';
 import { tenancy } from './tenancy/index.ts';
@@ -47,7 +50,19 @@ export async function createServer({ config, db, logger, queue }: ServerDeps): P
   registerApiKeyAuth(server);
   registerMetrics(server);
   await registerOpenApi(server, pkg.version);
-  await server.register([health, tenancy, members, ledger, events, intake, audit, webhooks]);
+  await server.register([
+    health,
+    tenancy,
+    members,
+    ledger,
+    events,
+    intake,
+    catalog,
+    campaigns,
+    issuance,
+    audit,
+    webhooks,
+  ]);
   await server.initialize();
   return server;
 }

@@ -42,7 +42,8 @@ async function resend(trx: Transaction, queue: PgBoss, messages: Resendable[]) {
 }
 
 export async function retryMessage(trx: Transaction, queue: PgBoss, actor: Actor, id: string) {
-  // The lock waits for an attempt in flight, so the status read here is its outcome.
+  // An attempt in flight keeps its send lease: the job queued here finds that attempt taken once it is
+  // recorded, and does nothing.
   const message = await trx('webhook_messages')
     .where({ id, tenantId: actor.scope.tenantId })
     .forUpdate()

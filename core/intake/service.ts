@@ -1,6 +1,10 @@
 // Owns the intake of source events: each stored durably once per (source, sourceEventId), its member
-// matched (or created from the event), and its outcome kept so that a redelivery gets the same answer.
+// matched (or created from the event), evaluated by the campaign engine in the same transaction, and
+// its outcomes kept so that a redelivery gets the same answer.
+
+import { type EngineMember, evaluateEvent } from '../campaigns/engine.ts';
 import type { Database, Transaction } from '../db/database.ts';
+import { recordEvent } from '../events/outbox.ts';
 import type { Actor } from '../http/context.ts';
 import { decodeCursor, isString, type Page, toPage } from '../http/pagination.ts';
 import type { MemberInput } from '../members/service.ts';
@@ -49,7 +53,9 @@ export async function takeIn(
   input: SourceEventInput,
 ): Promise<{ created: boolean; event: ReturnType<typeof presentSourceEvent> }> {
   const { tenantId } = intake;
-  const known = await trx('members').where({ tenantId, externalRef: input.memberRef }).first('id');
+  const known: EngineMember | undefined = await trx('members')
+    .where({ tenantId, externalRef: input.memberRef })
+    .first();
   const [inserted]: SourceEventRow[] = await trx('source_events')
     .insert({
       tenantId,
@@ -72,8 +78,33 @@ export async function takeIn(
       .first();
     return { created: false, event: presentSourceEvent(original) };
   }
-  if (!known && input.member) await upsertMember(trx, intake.actor, tenantId, input.memberRef, input.member);
-  return { created: true, event: presentSourceEvent(inserted) };
+  const member =
+    known ??
+    (input.member
+      ? ((await upsertMember(trx, intake.actor, tenantId, input.memberRef, input.member))
+          .member as EngineMember)
+      : undefined);
+  if (!member) {
+    await recordEvent(trx, {
+      tenantId,
+      type: 'event.unmatched',
+      subject: inserted.id,
+      data: {
+        sourceEventId: inserted.id,
+        source: input.source,
+        type: input.type,
+        memberRef: input.memberRef,
+      },
+    });
+    return { created: true, event: presentSourceEvent(inserted) };
+  }
+  const outcomes = await evaluateEvent(trx, tenantId, { ...inserted, source: input.source }, member);
+  if (outcomes.length === 0) return { created: true, event: presentSourceEvent(inserted) };
+  const [evaluated]: SourceEventRow[] = await trx('source_events')
+    .where({ id: inserted.id })
+    .update({ outcomes: JSON.stringify(outcomes) })
+    .returning('*');
+  return { created: true, event: presentSourceEvent(evaluated) };
 }
 
 export interface InboundQuery {

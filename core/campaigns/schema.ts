@@ -1,0 +1,138 @@
+// Owns the Joi shapes of campaigns: rules, rewards, governance and eligibility, as documented.
+import Joi from 'joi';
+import { memberFields, memberRef } from '../members/schema.ts';
+
+const condition = Joi.object({
+  path: Joi.string()
+    .pattern(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/)
+    .max(200)
+    .required(),
+  op: Joi.string().valid('eq', 'neq', 'in', 'gte', 'lte').required(),
+  value: Joi.when('op', {
+    is: 'in',
+    then: Joi.array()
+      .items(Joi.alternatives(Joi.string(), Joi.number(), Joi.boolean()))
+      .min(1)
+      .required(),
+    otherwise: Joi.alternatives(Joi.string(), Joi.number(), Joi.boolean()).required(),
+  }),
+}).label('Condition');
+
+const where = Joi.array().items(condition).max(20);
+const field = Joi.string()
+  .pattern(/^data(\.[A-Za-z0-9_]+)+$/)
+  .description('a numeric field of the event, e.g. data.amount');
+const days = Joi.number().integer().min(1).max(3650);
+
+export const rule = Joi.alternatives()
+  .conditional('.type', {
+    switch: [
+      { is: 'each', then: Joi.object({ type: 'each', where }) },
+      { is: 'direct', then: Joi.object({ type: 'direct', where }) },
+      {
+        is: 'threshold',
+        then: Joi.object({ type: 'threshold', field: field.required(), min: Joi.number().required(), where }),
+      },
+      {
+        is: 'cumulative',
+        then: Joi.object({
+          type: 'cumulative',
+          field: field.required(),
+          target: Joi.number().positive().required(),
+          windowDays: days.description('without it, the campaign lifetime'),
+          where,
+        }),
+      },
+      {
+        is: 'frequency',
+        then: Joi.object({
+          type: 'frequency',
+          count: Joi.number().integer().min(1).max(1000).required(),
+          windowDays: days.required(),
+          where,
+        }),
+      },
+    ],
+    otherwise: Joi.object({
+      type: Joi.string().valid('each', 'threshold', 'cumulative', 'frequency', 'direct').required(),
+    }).unknown(true),
+  })
+  .label('Rule');
+
+export const reward = Joi.alternatives()
+  .conditional('.type', {
+    switch: [
+      {
+        is: 'points',
+        then: Joi.object({
+          type: 'points',
+          amount: Joi.number().integer().min(1).max(1_000_000_000).required(),
+        }),
+      },
+      {
+        is: 'voucher',
+        then: Joi.object({
+          type: 'voucher',
+          offerId: Joi.string().guid().required(),
+          denomination: Joi.number().integer().min(1).required(),
+        }),
+      },
+    ],
+    otherwise: Joi.object({ type: Joi.string().valid('points', 'voucher').required() }).unknown(true),
+  })
+  .label('Reward');
+
+const governance = {
+  startsAt: Joi.date().iso(),
+  endsAt: Joi.date().iso(),
+  maxRewards: Joi.number().integer().min(1).allow(null),
+  perMemberCap: Joi.object({ count: Joi.number().integer().min(1).required(), periodDays: days }).allow(null),
+  budget: Joi.object({ amount: Joi.number().integer().min(1).required() }).allow(null),
+};
+
+export const eligibility = Joi.object({
+  segments: Joi.array().items(Joi.string().max(100)).max(100),
+  tiers: Joi.array().items(Joi.string().max(50)).max(100),
+  countries: Joi.array()
+    .items(Joi.string().pattern(/^[A-Z]{2}$/))
+    .max(300),
+  attributes: where,
+}).label('Eligibility');
+
+export const campaignInput = Joi.object({
+  name: Joi.string().trim().min(1).max(200).required(),
+  ...governance,
+  startsAt: governance.startsAt.required(),
+  endsAt: governance.endsAt.greater(Joi.ref('startsAt')).required(),
+  trigger: Joi.object({
+    eventType: Joi.string()
+      .pattern(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/)
+      .max(100)
+      .required(),
+    rule: rule.required(),
+  }).required(),
+  reward: reward.required(),
+  approval: Joi.string().valid('auto', 'manual').default('auto'),
+  eligibility: eligibility.default({}),
+}).label('CampaignInput');
+
+// Everything of a draft may change; of an active or paused campaign, only dates, caps and budget.
+export const campaignEdit = Joi.object({
+  name: Joi.string().trim().min(1).max(200),
+  ...governance,
+  trigger: campaignInput.extract('trigger').optional(),
+  reward: reward,
+  approval: Joi.string().valid('auto', 'manual'),
+  eligibility,
+})
+  .min(1)
+  .label('CampaignEdit');
+
+export const simulatedEvent = Joi.object({
+  type: Joi.string().max(100).required(),
+  source: Joi.string().max(100).default('simulation'),
+  memberRef: memberRef.required(),
+  member: memberFields,
+  occurredAt: Joi.date().iso(),
+  data: Joi.object().unknown(true).default({}),
+}).label('SimulatedEvent');

@@ -1,0 +1,126 @@
+// Owns the catalog routes: partners, offers with their stock, and voucher code uploads (JSON or CSV).
+import type { ServerRoute } from '@hapi/hapi';
+import Joi from 'joi';
+import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
+import { mutate } from '../http/mutation.ts';
+import { pageQuery } from '../http/pagination.ts';
+import { codesFromCsv, loadCodes, type NewCode } from './codes.ts';
+import { createOffer, findOffer, listOffers, type OfferInput, offerStock, presentOffer } from './offers.ts';
+import { createPartner, partnersVisibleTo, presentPartner } from './partners.ts';
+import { codeUpload, offerInput, partnerInput } from './schema.ts';
+
+const admins = { access: { scope: ['admin'] } };
+const readers = { access: { scope: ['admin', 'integration', 'viewer', 'partner'] } };
+const idParams = Joi.object({ id: Joi.string().guid().required() });
+
+function uploadedCodes(payload: unknown, denomination: number | undefined): NewCode[] {
+  if (typeof payload === 'string') return codesFromCsv(payload, denomination);
+  const upload = payload as { denomination: number; codes: string[] };
+  return upload.codes.map((code) => ({ code, denomination: upload.denomination }));
+}
+
+export const catalogRoutes: ServerRoute[] = [
+  {
+    method: 'POST',
+    path: '/v1/partners',
+    options: {
+      description: 'Create a partner',
+      tags: ['api', 'catalog'],
+      auth: admins,
+      validate: { payload: partnerInput },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => ({
+        status: 201,
+        body: presentPartner(
+          await createPartner(trx, actorOf(request), payloadOf<{ name: string }>(request).name),
+        ),
+      })),
+  },
+  {
+    method: 'GET',
+    path: '/v1/partners',
+    options: { description: 'List partners', tags: ['api', 'catalog'], auth: readers },
+    handler: async (request) => ({
+      data: (await partnersVisibleTo(request.server.app.db, scopeOf(request)).orderBy('name')).map(
+        presentPartner,
+      ),
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/offers',
+    options: {
+      description: "Create an offer in a partner's catalog",
+      tags: ['api', 'catalog'],
+      auth: admins,
+      validate: { payload: offerInput },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => ({
+        status: 201,
+        body: presentOffer(await createOffer(trx, actorOf(request), payloadOf<OfferInput>(request))),
+      })),
+  },
+  {
+    method: 'GET',
+    path: '/v1/offers',
+    options: {
+      description: 'List offers (a partner key sees its own)',
+      tags: ['api', 'catalog'],
+      auth: readers,
+      validate: { query: Joi.object({ partnerId: Joi.string().guid(), ...pageQuery }) },
+    },
+    handler: (request) =>
+      listOffers(
+        request.server.app.db,
+        scopeOf(request),
+        queryOf<{ partnerId?: string; limit: number }>(request),
+      ),
+  },
+  {
+    method: 'GET',
+    path: '/v1/offers/{id}',
+    options: {
+      description: 'Get an offer with its voucher stock per denomination',
+      tags: ['api', 'catalog'],
+      auth: readers,
+      validate: { params: idParams },
+    },
+    handler: async (request) => {
+      const { db } = request.server.app;
+      const offer = await findOffer(db, scopeOf(request), paramsOf<{ id: string }>(request).id);
+      return { ...presentOffer(offer), stock: await offerStock(db, offer.id) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/offers/{id}/codes',
+    options: {
+      description: 'Load voucher codes for an offer',
+      notes:
+        'JSON `{ "denomination", "codes": [...] }`, or `text/csv` with a header row naming `code` and ' +
+        '`denomination` (or a `?denomination=` parameter for all rows). All codes load or none: a code ' +
+        'repeated in the upload or already loaded for the offer refuses the upload (409 `duplicate_codes`).',
+      tags: ['api', 'catalog'],
+      auth: admins,
+      payload: { allow: ['application/json', 'text/csv'] },
+      validate: {
+        params: idParams,
+        query: Joi.object({ denomination: Joi.number().integer().min(1) }),
+        payload: Joi.alternatives(codeUpload, Joi.string().max(5_000_000)),
+      },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const actor = actorOf(request);
+        const offer = await findOffer(trx, actor.scope, paramsOf<{ id: string }>(request).id);
+        const codes = uploadedCodes(
+          request.payload,
+          queryOf<{ denomination?: number }>(request).denomination,
+        );
+        const { loaded } = await loadCodes(trx, actor, offer, codes);
+        return { status: 201, body: { loaded, stock: await offerStock(trx, offer.id) } };
+      }),
+  },
+];

@@ -1,0 +1,35 @@
+// Owns the Joi shapes of the catalog: partners, offers with their denominations, voucher code uploads.
+import Joi from 'joi';
+
+export const partnerInput = Joi.object({ name: Joi.string().trim().min(1).max(200).required() }).label(
+  'PartnerInput',
+);
+
+const amount = Joi.number().integer().min(1).max(100_000_000);
+
+export const denominations = Joi.alternatives()
+  .try(
+    Joi.object({ fixed: Joi.array().items(amount).min(1).max(100).unique().required() }),
+    Joi.object({ min: amount.required(), max: amount.required(), step: amount.required() }),
+  )
+  .description('a fixed list `{ "fixed": [500, 1000] }`, or a range `{ "min", "max", "step" }`')
+  .label('Denominations');
+
+export const offerInput = Joi.object({
+  partnerId: Joi.string().guid().required(),
+  name: Joi.string().trim().min(1).max(200).required(),
+  type: Joi.string().valid('gift_card', 'experience', 'merchandise', 'wallet').required(),
+  currency: Joi.string()
+    .pattern(/^[A-Z]{3}$/)
+    .required(),
+  denominations: denominations.required(),
+  expiryDays: Joi.number().integer().min(1).max(3650),
+  country: Joi.string().pattern(/^[A-Z]{2}$/),
+}).label('OfferInput');
+
+export const MAX_CODES = 50_000;
+
+export const codeUpload = Joi.object({
+  denomination: amount.required(),
+  codes: Joi.array().items(Joi.string().trim().min(4).max(200)).min(1).max(MAX_CODES).required(),
+}).label('VoucherCodeUpload');

@@ -1,0 +1,42 @@
+// Owns the "send reward" action (a Salesforce Flow, an admin): one issuance for a member under the
+// campaign's governance, with the same dates, eligibility and caps a rule would face.
+import { isEligible } from '../campaigns/eligibility.ts';
+import type { EngineMember } from '../campaigns/engine.ts';
+import { lockProgress } from '../campaigns/progress.ts';
+import { getCampaign } from '../campaigns/service.ts';
+import type { Transaction } from '../db/database.ts';
+import type { Actor } from '../http/context.ts';
+import { domainError, notFound } from '../http/errors.ts';
+import { issue } from './service.ts';
+
+const REFUSALS: Record<string, string> = {
+  campaign_not_active: 'The campaign is not active',
+  outside_dates: 'The campaign is not running at this time',
+  not_eligible: 'The member is not eligible for this campaign',
+  member_cap_reached: "The member has reached the campaign's cap",
+  campaign_cap_reached: 'The campaign has issued its maximum number of rewards',
+  budget_exhausted: "The campaign's budget cannot cover another reward",
+};
+
+const refuse = (code: string) => domainError(409, code, REFUSALS[code]);
+
+export async function sendReward(
+  trx: Transaction,
+  actor: Actor,
+  input: { campaignId: string; memberRef: string; reason?: string },
+) {
+  const campaign = await getCampaign(trx, actor.scope, input.campaignId);
+  const member: EngineMember | undefined = await trx('members')
+    .where({ tenantId: actor.scope.tenantId, externalRef: input.memberRef })
+    .first();
+  if (!member) throw notFound(`Member ${input.memberRef}`);
+  if (campaign.status !== 'active') throw refuse('campaign_not_active');
+  const now = new Date();
+  if (now < campaign.startsAt || now >= campaign.endsAt) throw refuse('outside_dates');
+  if (!isEligible(campaign.eligibility, member)) throw refuse('not_eligible');
+  // The member's lock keeps the per-member cap exact against concurrent events and sends.
+  if (campaign.memberCapCount) await lockProgress(trx, campaign.id, member.id);
+  const result = await issue(trx, { campaign, member, origin: 'api', reason: input.reason });
+  if (!result.ok) throw refuse(result.refusal);
+  return result.issuance;
+}

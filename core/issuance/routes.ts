@@ -1,0 +1,138 @@
+// Owns the issuance routes: send a reward, list and get issuances, approve and reject held ones.
+import type { ServerRoute } from '@hapi/hapi';
+import Joi from 'joi';
+import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
+import { mutate } from '../http/mutation.ts';
+import { pageQuery } from '../http/pagination.ts';
+import { memberRef } from '../members/schema.ts';
+import { sendReward } from './manual.ts';
+import {
+  approveIssuance,
+  approveMany,
+  getIssuance,
+  type IssuanceQuery,
+  listIssuances,
+  presentIssuance,
+  rejectIssuance,
+} from './service.ts';
+
+const admins = { access: { scope: ['admin'] } };
+const idParams = Joi.object({ id: Joi.string().guid().required() });
+const idOf = (request: Parameters<typeof paramsOf>[0]) => paramsOf<{ id: string }>(request).id;
+const STATUSES = ['pending_approval', 'approved', 'rejected', 'fulfilled', 'failed'];
+
+export const issuanceRoutes: ServerRoute[] = [
+  {
+    method: 'POST',
+    path: '/v1/issuances',
+    options: {
+      description: 'Send a reward: one issuance under the campaign’s governance',
+      notes:
+        'Refused with 409 and the code `campaign_not_active`, `outside_dates`, `not_eligible`, ' +
+        '`member_cap_reached`, `campaign_cap_reached` or `budget_exhausted`.',
+      tags: ['api', 'issuances'],
+      auth: { access: { scope: ['admin', 'integration'] } },
+      validate: {
+        payload: Joi.object({
+          campaignId: Joi.string().guid().required(),
+          memberRef: memberRef.required(),
+          reason: Joi.string().max(500),
+        }),
+      },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const actor = actorOf(request);
+        const issuance = await sendReward(
+          trx,
+          actor,
+          payloadOf<{ campaignId: string; memberRef: string; reason?: string }>(request),
+        );
+        return { status: 201, body: presentIssuance(actor.scope, issuance) };
+      }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/issuances',
+    options: {
+      description: 'List issuances, newest first',
+      tags: ['api', 'issuances'],
+      auth: { access: { scope: ['admin', 'integration', 'viewer'] } },
+      validate: {
+        query: Joi.object({
+          status: Joi.string().valid(...STATUSES),
+          campaignId: Joi.string().guid(),
+          memberRef,
+          ...pageQuery,
+        }),
+      },
+    },
+    handler: (request) =>
+      listIssuances(request.server.app.db, scopeOf(request), queryOf<IssuanceQuery>(request)),
+  },
+  {
+    method: 'GET',
+    path: '/v1/issuances/{id}',
+    options: {
+      description: 'Get an issuance',
+      tags: ['api', 'issuances'],
+      auth: { access: { scope: ['admin', 'integration', 'viewer'] } },
+      validate: { params: idParams },
+    },
+    handler: (request) => getIssuance(request.server.app.db, scopeOf(request), idOf(request)),
+  },
+  {
+    method: 'POST',
+    path: '/v1/issuances/{id}/approve',
+    options: {
+      description: 'Approve a held issuance; it is fulfilled at once',
+      tags: ['api', 'issuances'],
+      auth: admins,
+      validate: { params: idParams },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const actor = actorOf(request);
+        return {
+          status: 200,
+          body: presentIssuance(actor.scope, await approveIssuance(trx, actor, idOf(request))),
+        };
+      }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/issuances/{id}/reject',
+    options: {
+      description: 'Reject a held issuance; its share of the caps and budget is given back',
+      tags: ['api', 'issuances'],
+      auth: admins,
+      validate: { params: idParams, payload: Joi.object({ reason: Joi.string().max(500) }).allow(null) },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const actor = actorOf(request);
+        const reason = (request.payload as { reason?: string } | null)?.reason;
+        return {
+          status: 200,
+          body: presentIssuance(actor.scope, await rejectIssuance(trx, actor, idOf(request), reason)),
+        };
+      }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/issuances/approve',
+    options: {
+      description: 'Approve many held issuances; each succeeds or fails on its own',
+      tags: ['api', 'issuances'],
+      auth: admins,
+      validate: {
+        payload: Joi.object({ ids: Joi.array().items(Joi.string().guid()).min(1).max(500).required() }),
+      },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => ({
+        status: 200,
+        body: await approveMany(trx, actorOf(request), payloadOf<{ ids: string[] }>(request).ids),
+      })),
+  },
+];

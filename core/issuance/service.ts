@@ -1,0 +1,268 @@
+// Owns issuances, the rewards a campaign grants a member: created under the campaign's governance,
+// held for approval or fulfilled at once (points credited through the ledger, or a voucher code
+// assigned), and their states as a transition table.
+import { recordAudit } from '../audit/log.ts';
+import { assignCode, codeFor } from '../catalog/codes.ts';
+import type { Database, Transaction } from '../db/database.ts';
+import { recordEvent } from '../events/outbox.ts';
+import type { Actor, Scope } from '../http/context.ts';
+import { domainError, notFound } from '../http/errors.ts';
+import { decodeCursor, isString, toPage } from '../http/pagination.ts';
+import { moveBy } from '../ledger/transfers.ts';
+import {
+  type CampaignCounters,
+  giveBack,
+  markSpent,
+  memberCapReached,
+  type Refusal,
+  takeShare,
+} from './governance.ts';
+
+export type IssuanceStatus = 'pending_approval' | 'approved' | 'rejected' | 'fulfilled' | 'failed';
+
+export const TRANSITIONS: Record<IssuanceStatus, IssuanceStatus[]> = {
+  pending_approval: ['approved', 'rejected'],
+  approved: ['fulfilled', 'failed'],
+  rejected: [],
+  fulfilled: [],
+  failed: [],
+};
+
+export type Reward =
+  | { type: 'points'; amount: number }
+  | { type: 'voucher'; offerId: string; denomination: number };
+
+export interface CampaignRow extends CampaignCounters {
+  approval: 'auto' | 'manual';
+  reward: Reward;
+}
+
+export interface IssuanceRow {
+  id: string;
+  tenantId: string;
+  campaignId: string;
+  memberId: string;
+  memberRef: string;
+  origin: 'rule' | 'api' | 'upload';
+  sourceEventId: string | null;
+  reason: string | null;
+  reward: Reward;
+  cost: number;
+  status: IssuanceStatus;
+  failureReason: string | null;
+  decisionReason: string | null;
+  transferId: string | null;
+  voucherCodeId: string | null;
+  createdAt: Date;
+  decidedAt: Date | null;
+  fulfilledAt: Date | null;
+}
+
+type WithCode = IssuanceRow & { voucherCode?: string | null };
+
+export function presentIssuance(scope: Scope, row: WithCode) {
+  const { tenantId: _t, memberId: _m, voucherCodeId: _v, voucherCode, ...shown } = row;
+  return { ...shown, voucherCode: voucherCode ? codeFor(scope, voucherCode) : null };
+}
+
+function eventData(row: IssuanceRow, extra: Record<string, unknown> = {}) {
+  return {
+    issuanceId: row.id,
+    campaignId: row.campaignId,
+    memberRef: row.memberRef,
+    reward: row.reward,
+    status: row.status,
+    ...extra,
+  };
+}
+
+async function moveTo(
+  trx: Transaction,
+  row: IssuanceRow,
+  status: IssuanceStatus,
+  fields: Partial<IssuanceRow>,
+  extra: Record<string, unknown> = {},
+): Promise<IssuanceRow> {
+  if (!TRANSITIONS[row.status].includes(status))
+    throw domainError(409, 'invalid_transition', `An issuance that is ${row.status} cannot become ${status}`);
+  const [moved]: IssuanceRow[] = await trx('issuances')
+    .where({ id: row.id })
+    .update({ ...fields, status })
+    .returning('*');
+  await recordEvent(trx, {
+    tenantId: row.tenantId,
+    type: `issuance.${status}`,
+    subject: row.id,
+    data: eventData(moved, extra),
+  });
+  return moved;
+}
+
+// Points through the ledger, or a voucher code; out of stock fails the issuance and gives its share back.
+async function fulfil(trx: Transaction, row: IssuanceRow, campaignName: string): Promise<WithCode> {
+  if (row.reward.type === 'points') {
+    const scope: Scope = { tenantId: row.tenantId, keyId: 'campaign', role: 'admin', partnerId: null };
+    const { transfer } = await moveBy('credit', trx, scope, {
+      memberRef: row.memberRef,
+      amount: row.reward.amount,
+      source: 'campaign',
+      reference: row.id,
+      reason: campaignName,
+      metadata: { campaignId: row.campaignId, issuanceId: row.id },
+    });
+    await markSpent(trx, row.campaignId, row.cost);
+    return moveTo(trx, row, 'fulfilled', { transferId: transfer.id, fulfilledAt: new Date() });
+  }
+  const code = await assignCode(trx, row.reward.offerId, row.reward.denomination, row.id);
+  if (!code) {
+    await giveBack(trx, row.campaignId, row.cost);
+    return moveTo(trx, row, 'failed', { failureReason: 'out_of_stock' });
+  }
+  await markSpent(trx, row.campaignId, row.cost);
+  const fulfilled = await moveTo(
+    trx,
+    row,
+    'fulfilled',
+    { voucherCodeId: code.id, fulfilledAt: new Date() },
+    { voucherLast4: code.code.slice(-4) },
+  );
+  return { ...fulfilled, voucherCode: code.code };
+}
+
+export interface NewIssuance {
+  campaign: CampaignRow;
+  member: { id: string; externalRef: string };
+  origin: IssuanceRow['origin'];
+  sourceEventId?: string;
+  reason?: string;
+}
+
+// Creates one issuance under the campaign's governance; the caller holds the member's progress lock.
+export async function issue(
+  trx: Transaction,
+  input: NewIssuance,
+): Promise<{ ok: true; issuance: WithCode } | { ok: false; refusal: Refusal }> {
+  const { campaign, member } = input;
+  if (await memberCapReached(trx, campaign, member.id)) return { ok: false, refusal: 'member_cap_reached' };
+  const share = await takeShare(trx, campaign.id, campaign.rewardCost);
+  if (!share.ok) return share;
+  const [row]: IssuanceRow[] = await trx('issuances')
+    .insert({
+      tenantId: campaign.tenantId,
+      campaignId: campaign.id,
+      memberId: member.id,
+      memberRef: member.externalRef,
+      origin: input.origin,
+      sourceEventId: input.sourceEventId ?? null,
+      reason: input.reason ?? null,
+      reward: JSON.stringify(campaign.reward),
+      cost: campaign.rewardCost,
+      status: campaign.approval === 'auto' ? 'approved' : 'pending_approval',
+    })
+    .returning('*');
+  await recordEvent(trx, {
+    tenantId: row.tenantId,
+    type: 'issuance.created',
+    subject: row.id,
+    data: eventData(row, { campaignName: campaign.name, reason: row.reason }),
+  });
+  if (row.status === 'approved') return { ok: true, issuance: await fulfil(trx, row, campaign.name) };
+  return { ok: true, issuance: row };
+}
+
+async function lockIssuance(trx: Transaction, scope: Scope, id: string): Promise<IssuanceRow> {
+  const row = await trx('issuances').where({ id, tenantId: scope.tenantId }).forUpdate().first();
+  if (!row) throw notFound('Issuance');
+  return row;
+}
+
+export async function approveIssuance(trx: Transaction, actor: Actor, id: string) {
+  const row = await lockIssuance(trx, actor.scope, id);
+  const approved = await moveTo(trx, row, 'approved', { decidedAt: new Date() });
+  await recordAudit(trx, actor, actor.scope.tenantId, {
+    action: 'issuance.approved',
+    entityType: 'issuance',
+    entityId: id,
+    summary: `Approved ${row.memberRef}'s reward`,
+  });
+  const campaign = await trx('campaigns').where({ id: row.campaignId }).first('name');
+  return fulfil(trx, approved, campaign.name);
+}
+
+export async function rejectIssuance(trx: Transaction, actor: Actor, id: string, reason?: string) {
+  const row = await lockIssuance(trx, actor.scope, id);
+  const rejected = await moveTo(trx, row, 'rejected', {
+    decidedAt: new Date(),
+    decisionReason: reason ?? null,
+  });
+  await giveBack(trx, row.campaignId, row.cost);
+  await recordAudit(trx, actor, actor.scope.tenantId, {
+    action: 'issuance.rejected',
+    entityType: 'issuance',
+    entityId: id,
+    summary: `Rejected ${row.memberRef}'s reward${reason ? `: ${reason}` : ''}`,
+  });
+  return rejected;
+}
+
+// Each id in its own savepoint: one that cannot be approved does not hold back the others. Campaign
+// rows are locked in one order (by campaign, then issuance) so that two bulk approvals cannot deadlock.
+export async function approveMany(trx: Transaction, actor: Actor, ids: string[]) {
+  const rows: Array<{ id: string; campaignId: string }> = await trx('issuances')
+    .whereIn('id', ids)
+    .where({ tenantId: actor.scope.tenantId })
+    .select('id', 'campaignId');
+  const order = new Map(rows.map((r) => [r.id, `${r.campaignId}/${r.id}`]));
+  const sorted = [...new Set(ids)].sort((a, b) => (order.get(a) ?? a).localeCompare(order.get(b) ?? b));
+  const results = new Map<string, unknown>();
+  for (const id of sorted) {
+    try {
+      const approved = await trx.transaction((savepoint) => approveIssuance(savepoint, actor, id));
+      results.set(id, { id, ok: true, status: approved.status, failureReason: approved.failureReason });
+    } catch (error) {
+      const boom = error as { isBoom?: boolean; message: string; data?: { code: string } };
+      if (!boom.isBoom) throw error;
+      results.set(id, { id, ok: false, error: { code: boom.data?.code, message: boom.message } });
+    }
+  }
+  return { results: [...new Set(ids)].map((id) => results.get(id)) };
+}
+
+const withCode = (db: Database | Transaction) =>
+  db('issuances as i')
+    .leftJoin('voucherCodes as v', 'v.id', 'i.voucherCodeId')
+    .select('i.*', 'v.code as voucherCode');
+
+export async function getIssuance(db: Database, scope: Scope, id: string) {
+  const row = await withCode(db).where({ 'i.id': id, 'i.tenantId': scope.tenantId }).first();
+  if (!row) throw notFound('Issuance');
+  return presentIssuance(scope, row);
+}
+
+export interface IssuanceQuery {
+  status?: IssuanceStatus;
+  campaignId?: string;
+  memberRef?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export async function listIssuances(db: Database, scope: Scope, query: IssuanceQuery) {
+  const after = decodeCursor(query.cursor, isString);
+  const rows: WithCode[] = await withCode(db)
+    .where({ 'i.tenantId': scope.tenantId })
+    .modify((q) => {
+      if (query.status) q.where({ 'i.status': query.status });
+      if (query.campaignId) q.where({ 'i.campaignId': query.campaignId });
+      if (query.memberRef) q.where({ 'i.memberRef': query.memberRef });
+      if (after) q.where('i.id', '<', after);
+    })
+    .orderBy('i.id', 'desc')
+    .limit(query.limit + 1);
+  return toPage(
+    rows,
+    query.limit,
+    (row) => presentIssuance(scope, row),
+    (row) => row.id,
+  );
+}
