@@ -1,0 +1,146 @@
+// `npm run bench -- events`: 64 clients post POS-like events for 10,000 members against 5 active
+// campaigns (frequency, cumulative in a window and over the lifetime, threshold, each, with caps and
+// budgets); each answer comes after its issuances are committed. The reference in the same run is a bare
+// authenticated GET of a member through the same server.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Pool } from 'undici';
+import { openDatabase } from '../../core/db/database.ts';
+import { apiClient } from '../helpers/api.ts';
+import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
+import { spawnServer } from '../helpers/process.ts';
+import { type LoadResult, report, runLoad } from './load.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WARMUP_SECONDS = 3;
+const CLIENTS = 64;
+const MEMBERS = 10_000;
+
+const campaigns = [
+  {
+    name: 'Third visit in 30 days',
+    trigger: { eventType: 'pos.visit', rule: { type: 'frequency', count: 3, windowDays: 30 } },
+    perMemberCap: { count: 5, periodDays: 30 },
+  },
+  {
+    name: '100 litres of fuel',
+    trigger: {
+      eventType: 'pos.fuel',
+      rule: { type: 'cumulative', field: 'data.fuelLitres', target: 100, windowDays: 30 },
+    },
+    budget: { amount: 1_000_000_000 },
+  },
+  {
+    name: 'Big basket',
+    trigger: { eventType: 'pos.purchase', rule: { type: 'threshold', field: 'data.amount', min: 150 } },
+    maxRewards: 10_000_000,
+  },
+  {
+    name: 'Every purchase at partner stations',
+    trigger: {
+      eventType: 'pos.purchase',
+      rule: { type: 'each', where: [{ path: 'data.station', op: 'in', value: ['S1', 'S2', 'S3'] }] },
+    },
+    perMemberCap: { count: 1000 },
+  },
+  {
+    name: 'Lifetime spend',
+    trigger: { eventType: 'pos.purchase', rule: { type: 'cumulative', field: 'data.amount', target: 1000 } },
+    budget: { amount: 1_000_000_000 },
+  },
+];
+
+const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)];
+const between = (low: number, high: number) => low + Math.floor(Math.random() * (high - low));
+
+function posEvent(refs: string[]) {
+  const type = pick(['pos.visit', 'pos.fuel', 'pos.purchase']);
+  return {
+    type,
+    source: 'pos-bench',
+    sourceEventId: randomUUID(),
+    memberRef: pick(refs),
+    data: { station: `S${between(1, 7)}`, fuelLitres: between(20, 60), amount: between(20, 200) },
+  };
+}
+
+async function seedMembers(url: string): Promise<string[]> {
+  const db = openDatabase(url, 2);
+  try {
+    const tenant = await db('tenants').where({ name: 'default' }).first('id');
+    const refs = Array.from({ length: MEMBERS }, (_, i) => `card-${i}`);
+    for (let i = 0; i < refs.length; i += 1000)
+      await db('members').insert(
+        refs
+          .slice(i, i + 1000)
+          .map((externalRef) => ({ tenantId: tenant.id, externalRef, name: externalRef })),
+      );
+    return refs;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function run(name: string, url: string, seconds: number, request: (http: Pool) => Promise<void>) {
+  const http = new Pool(url, { connections: CLIENTS, pipelining: 1 });
+  try {
+    return await runLoad(name, CLIENTS, seconds, () => request(http));
+  } finally {
+    await http.close();
+  }
+}
+
+async function call(http: Pool, key: string, method: 'GET' | 'POST', path: string, body?: object) {
+  const response = await http.request({
+    method,
+    path,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.body.text();
+  if (response.statusCode >= 300) throw new Error(`${path} → ${response.statusCode} ${text}`);
+}
+
+const postgres = await startTestPostgres(true);
+const database = await createTestDatabase(postgres.adminUrl, postgres.template);
+try {
+  const adminKey = `tsk_bench_${randomBytes(16).toString('hex')}`;
+  const server = await spawnServer({
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'warn',
+    TESSERA_ADMIN_KEY: adminKey,
+  });
+  try {
+    const refs = await seedMembers(database.url);
+    const api = apiClient(server.url, adminKey);
+    for (const campaign of campaigns) {
+      const created = await api('POST', '/v1/campaigns', {
+        body: {
+          startsAt: new Date(Date.now() - 86_400_000).toISOString(),
+          endsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+          reward: { type: 'points', amount: 50 },
+          ...campaign,
+        },
+      });
+      if (created.status !== 201) throw new Error(`campaign: ${JSON.stringify(created.body)}`);
+      await api('POST', `/v1/campaigns/${created.body.id}/activate`);
+    }
+    const postEvent = (http: Pool) => call(http, adminKey, 'POST', '/v1/events', posEvent(refs));
+    const getMember = (http: Pool) => call(http, adminKey, 'GET', `/v1/members/${pick(refs)}`);
+    await run('warm-up', server.url, WARMUP_SECONDS, postEvent);
+    const events: LoadResult = await run('POST /v1/events (5 campaigns)', server.url, SECONDS, postEvent);
+    await run('warm-up', server.url, WARMUP_SECONDS, getMember);
+    const reference = await run('GET /v1/members/{ref} (reference)', server.url, SECONDS, getMember);
+    const issued = await api('GET', '/v1/issuances?limit=1');
+    if (issued.body.data.length === 0) throw new Error('the run issued nothing');
+    report(
+      `Events benchmark: ${CLIENTS} clients, ${MEMBERS} members, ${campaigns.length} active campaigns, ${SECONDS} s per run`,
+      [events, reference],
+      [['events / bare GET', events.perSecond / reference.perSecond]],
+    );
+  } finally {
+    await server.stop();
+  }
+} finally {
+  await database.drop();
+  await postgres.stop();
+}
