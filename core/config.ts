@@ -30,6 +30,8 @@ export interface Config {
   webhookDisableAfterHours: number;
   webhookEndpointConcurrency: number;
   webhookWorkerConcurrency: number;
+  liveBufferBytes: number;
+  livePingSeconds: number;
   webhookFanoutIntervalMs: number;
   webhookRecoverySeconds: number;
   inboundToleranceSeconds: number;
@@ -112,6 +114,8 @@ const variables = {
     Joi.number().integer().min(1).max(3600).default(300),
   ],
   TESSERA_INBOUND_MAX_BYTES: ['inboundMaxBytes', Joi.number().integer().min(1024).default(1_048_576)],
+  TESSERA_LIVE_BUFFER_BYTES: ['liveBufferBytes', Joi.number().integer().min(1024).default(1_048_576)],
+  TESSERA_LIVE_PING_SECONDS: ['livePingSeconds', Joi.number().integer().min(1).max(600).default(30)],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single().default(['api', 'worker']),

@@ -58,19 +58,16 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
     const stopSchedules = worker ? startSchedules(store.db, logger, schedulesFor(config)) : async () => {};
     const webhookWorker = worker ? await startWebhookWorker(jobs, store.db, config, logger) : null;
     logger.info({ url: server.info.uri, roles: config.roles }, 'Tessera started');
-    return {
-      server,
-      db: store.db,
-      url: server.info.uri,
-      // Stop accepting and let in-flight requests finish, then workers, then the database.
-      stop: async () => {
-        await server.stop({ timeout: config.shutdownTimeoutMs });
-        await stopSchedules();
-        await webhookWorker?.stop();
-        await jobs.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: true });
-        await store.close();
-      },
+    // Stop accepting and let in-flight requests finish, then workers, then the database; once.
+    let stopped: Promise<void> | undefined;
+    const stop = async () => {
+      await server.stop({ timeout: config.shutdownTimeoutMs });
+      await stopSchedules();
+      await webhookWorker?.stop();
+      await jobs.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: true });
+      await store.close();
     };
+    return { server, db: store.db, url: server.info.uri, stop: () => (stopped ??= stop()) };
   } catch (error) {
     await queue?.stop({ graceful: false, close: true });
     await store.close();

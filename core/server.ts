@@ -3,6 +3,7 @@ import Hapi, { type Server } from '@hapi/hapi';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import pkg from '../package.json' with { type: 'json' };
+import { widgets } from '../ui-widgets/plugin.ts';
 import { webhooks } from '../webhooks/index.ts';
 import { audit } from './audit/index.ts';
 import { campaigns } from './campaigns/index.ts';
@@ -20,6 +21,7 @@ import { registerRequestLog } from './http/request-log.ts';
 import { intake } from './intake/index.ts';
 import { issuance } from './issuance/index.ts';
 import { ledger } from './ledger/index.ts';
+import { live } from './live/index.ts';
 import { members } from './members/index.ts';
 import { tenancy } from './tenancy/index.ts';
 
@@ -60,6 +62,8 @@ export async function createServer({ config, db, logger, queue }: ServerDeps): P
     catalog,
     campaigns,
     issuance,
+    live,
+    widgets,
     audit,
     webhooks,
   ]);

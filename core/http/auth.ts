@@ -41,8 +41,12 @@ export function bearerKey(header: string | undefined): string | null {
   return match ? match[1] : null;
 }
 
-async function cachedScope(request: Request, key: string): Promise<Scope | null> {
-  const { db, keyCache } = request.server.app;
+// The scope of an API key, through the process's key cache; also used by the live feed's handshake.
+export async function scopeForKey(
+  app: { db: Database; keyCache: KeyCache },
+  key: string,
+): Promise<Scope | null> {
+  const { db, keyCache } = app;
   const hash = hashKey(key);
   const cached = keyCache.get(hash);
   if (cached) return cached;
@@ -57,7 +61,7 @@ export function registerApiKeyAuth(server: Server): void {
     authenticate: async (request: Request, h: ResponseToolkit) => {
       const key = bearerKey(headerOf(request, 'authorization'));
       if (!key) throw unauthorized('Send an API key as Authorization: Bearer <key>');
-      const scope = await cachedScope(request, key);
+      const scope = await scopeForKey(request.server.app, key);
       if (!scope) throw unauthorized('The API key is unknown or revoked');
       return h.authenticated({ credentials: { scope: [scope.role], app: scope } });
     },

@@ -1,0 +1,170 @@
+// Owns one live client: its subscription, the replay from `since` and the hand-over to live events
+// without gap or duplicate (every event is sent only past the last cursor sent), snapshots, and the
+// buffer limit past which a client that does not read is dropped with "resume with since".
+import type { WebSocket } from 'ws';
+import { presentCampaign } from '../campaigns/service.ts';
+import type { Role } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { readEvents } from '../events/outbox.ts';
+import { memberBalance } from '../ledger/accounts.ts';
+import {
+  type Channel,
+  cursorAfter,
+  type Filter,
+  type LiveEvent,
+  reaches,
+  type Subscription,
+  typesOf,
+} from './channels.ts';
+import { CLOSE, clientMessage } from './protocol.ts';
+
+export interface Principal {
+  tenantId: string;
+  role: Role;
+  partnerId: string | null;
+  channels: Channel[];
+}
+
+const REPLAY_PAGE = 500;
+// Live events held while a replay runs; past this the client is better off resuming later.
+const MAX_HELD = 10_000;
+
+type Subscribe = { type: 'subscribe'; channels: Channel[]; filter: Filter; since?: string };
+type Snapshot = {
+  type: 'snapshot';
+  resource: 'balance' | 'campaign';
+  memberRef?: string;
+  campaignId?: string;
+};
+
+export class LiveConnection {
+  readonly #ws: WebSocket;
+  readonly #principal: Principal;
+  readonly #db: Database;
+  readonly #bufferLimit: number;
+  #subscription: Subscription | null = null;
+  #last: string | null = null;
+  #held: LiveEvent[] | null = null;
+  #generation = 0;
+  #dropped = false;
+  alive = true;
+
+  constructor(ws: WebSocket, principal: Principal, db: Database, bufferLimit: number) {
+    this.#ws = ws;
+    this.#principal = principal;
+    this.#db = db;
+    this.#bufferLimit = bufferLimit;
+    ws.on('message', (data) => this.receive(data.toString()));
+  }
+
+  receive(text: string) {
+    this.#handle(text).catch((error) => this.#error('internal', (error as Error).message));
+  }
+
+  get dropped() {
+    return this.#dropped;
+  }
+
+  #send(message: object) {
+    if (this.#dropped) return;
+    if (this.#ws.bufferedAmount > this.#bufferLimit) return this.drop();
+    this.#ws.send(JSON.stringify(message));
+  }
+
+  drop() {
+    if (this.#dropped) return;
+    this.#dropped = true;
+    this.#ws.close(CLOSE.resumeWithSince, 'resume_with_since');
+  }
+
+  #error(code: string, message: string) {
+    this.#send({ type: 'error', code, message });
+  }
+
+  #emit(live: LiveEvent) {
+    if (!cursorAfter(live.cursor, this.#last)) return;
+    this.#last = live.cursor;
+    this.#send({ type: 'event', cursor: live.cursor, event: live.event });
+  }
+
+  // From the hub, in commit order.
+  offer(events: LiveEvent[]) {
+    const subscription = this.#subscription;
+    if (!subscription || this.#dropped) return;
+    for (const live of events) {
+      if (!reaches(subscription, live)) continue;
+      if (!this.#held) this.#emit(live);
+      else if (this.#held.push(live) > MAX_HELD) return this.drop();
+    }
+  }
+
+  async #handle(text: string) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return this.#error('invalid_message', 'Messages are JSON objects');
+    }
+    const { value, error } = clientMessage.validate(parsed);
+    if (error) return this.#error('invalid_message', error.message);
+    const message = value as Subscribe | Snapshot;
+    if (message.type === 'subscribe') return this.#subscribe(message);
+    return this.#snapshot(message);
+  }
+
+  async #subscribe(request: Subscribe) {
+    const { tenantId, partnerId, channels } = this.#principal;
+    const refused = request.channels.filter((c) => !channels.includes(c));
+    if (refused.length) return this.#error('channel_not_allowed', `Not allowed: ${refused.join(', ')}`);
+    if (partnerId && request.filter.partnerId && request.filter.partnerId !== partnerId)
+      return this.#error('forbidden', 'A partner sees only its own events');
+    const filter = partnerId ? { ...request.filter, partnerId } : request.filter;
+    const generation = ++this.#generation;
+    this.#subscription = { tenantId, channels: request.channels, filter };
+    this.#last = request.since ?? null;
+    this.#held = request.since ? [] : null;
+    this.#send({ type: 'subscribed', channels: request.channels, filter, since: request.since ?? null });
+    if (request.since) await this.#replay(generation, request.since);
+  }
+
+  // Everything committed after `since`, page by page; live events arriving meanwhile are held and then
+  // sent past the last replayed cursor, so the hand-over has no gap and no duplicate.
+  async #replay(generation: number, since: string) {
+    const subscription = this.#subscription as Subscription;
+    let after = since;
+    for (;;) {
+      const page = await readEvents(this.#db, {
+        tenantId: subscription.tenantId,
+        after,
+        types: typesOf(subscription.channels),
+        limit: REPLAY_PAGE,
+      });
+      if (generation !== this.#generation || this.#dropped) return;
+      for (const stored of page) {
+        const live = { tenantId: subscription.tenantId, cursor: stored.cursor, event: stored };
+        if (reaches(subscription, live)) this.#emit(live);
+        else this.#last = stored.cursor;
+        after = stored.cursor;
+      }
+      if (page.length < REPLAY_PAGE) break;
+    }
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const live of held) this.#emit(live);
+    this.#send({ type: 'live', cursor: this.#last });
+  }
+
+  async #snapshot(request: Snapshot) {
+    const { tenantId, role } = this.#principal;
+    if (role === 'partner')
+      return this.#error('forbidden', 'Snapshots are for dashboards of the whole programme');
+    if (request.resource === 'balance') {
+      const balance = await memberBalance(this.#db, tenantId, request.memberRef as string).catch(() => null);
+      if (!balance) return this.#error('not_found', `Member ${request.memberRef} not found`);
+      return this.#send({ type: 'snapshot', resource: 'balance', memberRef: request.memberRef, balance });
+    }
+    const campaign = await this.#db('campaigns').where({ id: request.campaignId, tenantId }).first();
+    if (!campaign) return this.#error('not_found', 'Campaign not found');
+    this.#send({ type: 'snapshot', resource: 'campaign', campaign: presentCampaign(campaign) });
+  }
+}

@@ -1,0 +1,87 @@
+// Owns the websocket endpoint /v1/live on the API's listener: the handshake's credentials (an API key in
+// the Authorization header, or a live token in `?token=`), the connections of this process, keep-alive
+// pings, and their hand-over of events from the hub.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Server } from '@hapi/hapi';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { bearerKey, scopeForKey } from '../http/auth.ts';
+import { CHANNEL_NAMES, type LiveEvent } from './channels.ts';
+import { LiveConnection, type Principal } from './connection.ts';
+import { startHub } from './hub.ts';
+import { CLOSE } from './protocol.ts';
+import { checkToken } from './tokens.ts';
+
+export const LIVE_PATH = '/v1/live';
+
+async function principalOf(server: Server, request: IncomingMessage): Promise<Principal | string> {
+  const token = new URL(request.url ?? '/', 'http://tessera').searchParams.get('token');
+  if (token) {
+    const checked = await checkToken(server.app.db, token);
+    if (!checked.ok) return checked.reason;
+    const { tenantId, partnerId, channels } = checked.grant;
+    return { tenantId, partnerId, channels, role: partnerId ? 'partner' : 'viewer' };
+  }
+  const key = bearerKey(request.headers.authorization);
+  if (!key) return 'credentials_missing';
+  const scope = await scopeForKey(server.app, key);
+  if (!scope) return 'key_invalid';
+  return { tenantId: scope.tenantId, role: scope.role, partnerId: scope.partnerId, channels: CHANNEL_NAMES };
+}
+
+export function attachLiveFeed(server: Server) {
+  const { db, config, logger } = server.app;
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const connections = new Map<WebSocket, LiveConnection>();
+  const offer = (events: LiveEvent[]) => {
+    for (const connection of connections.values()) connection.offer(events);
+  };
+
+  const accept = async (ws: WebSocket, request: IncomingMessage) => {
+    // What the client sends while its credentials are checked is kept, not lost.
+    const early: string[] = [];
+    const keep = (data: Buffer) => early.push(data.toString());
+    ws.on('message', keep);
+    const principal = await principalOf(server, request).catch(() => 'credentials_invalid');
+    ws.off('message', keep);
+    if (typeof principal === 'string') return ws.close(CLOSE.unauthorized, principal);
+    const connection = new LiveConnection(ws, principal, db, config.liveBufferBytes);
+    for (const text of early) connection.receive(text);
+    connections.set(ws, connection);
+    ws.on('pong', () => {
+      connection.alive = true;
+    });
+    ws.on('close', () => connections.delete(ws));
+    ws.on('error', () => connections.delete(ws));
+  };
+
+  server.listener.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? '/', 'http://tessera').pathname !== LIVE_PATH) {
+      socket.destroy();
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => void accept(ws, request));
+  });
+
+  let stopHub: (() => Promise<void>) | undefined;
+  let pings: NodeJS.Timeout | undefined;
+  server.ext('onPreStart', async () => {
+    stopHub = (await startHub(db, logger, offer)).stop;
+    // A client that missed a ping's pong since the last one is gone: its socket is closed.
+    pings = setInterval(() => {
+      for (const [ws, connection] of connections) {
+        if (!connection.alive) {
+          ws.terminate();
+          continue;
+        }
+        connection.alive = false;
+        ws.ping();
+      }
+    }, config.livePingSeconds * 1000);
+  });
+  server.ext('onPreStop', async () => {
+    clearInterval(pings);
+    for (const ws of sockets.clients) ws.close(CLOSE.goingAway, 'server_stopping');
+    await stopHub?.();
+  });
+}

@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import t from 'tap';
+import { connectLive, type LiveClient } from '../helpers/live.ts';
+import { spawnServer } from '../helpers/process.ts';
+import { apiClient, freshDatabaseUrl, startTestTessera, type TestTessera } from '../helpers/tessera.ts';
+
+const credit = (app: Pick<TestTessera, 'api'>, memberRef: string, amount: number, extra: object = {}) =>
+  app.api('POST', '/v1/ledger/credits', { body: { memberRef, amount, source: 'admin', ...extra } });
+
+const eventsOf = (client: LiveClient, count: number) =>
+  client.waitFor((m) => m.filter((x) => x.type === 'event').length >= count, `${count} events`);
+
+t.test(
+  'credentials: an API key or a live token; missing, forged or expired ones are closed with 4401',
+  async (t) => {
+    const app = await startTestTessera(t);
+    const anonymous = await connectLive(app.url, {});
+    t.same(await anonymous.closed, { code: 4401, reason: 'credentials_missing' });
+    const badKey = await connectLive(app.url, { key: 'tsk_nope' });
+    t.same(await badKey.closed, { code: 4401, reason: 'key_invalid' });
+
+    const issued = await app.api('POST', '/v1/live/tokens', {
+      body: { channels: ['ledger'], ttlSeconds: 1 },
+    });
+    t.equal(issued.status, 201);
+    t.match(issued.body, { token: /^tlt_/, channels: ['ledger'], partnerId: null });
+    const [body, signature] = issued.body.token.slice(4).split('.');
+    const forged = `tlt_${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), c: ['ledger', 'campaigns'] })).toString('base64url')}.${signature}`;
+    t.same(await (await connectLive(app.url, { token: forged })).closed, {
+      code: 4401,
+      reason: 'token_invalid',
+    });
+
+    const withToken = await connectLive(app.url, { token: issued.body.token });
+    withToken.send({ type: 'subscribe', channels: ['campaigns'] });
+    await withToken.waitFor((m) => m.some((x) => x.type === 'error'), 'a refusal');
+    t.match(withToken.messages[0], { type: 'error', code: 'channel_not_allowed' });
+    withToken.ws.close();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    t.same(await (await connectLive(app.url, { token: issued.body.token })).closed, {
+      code: 4401,
+      reason: 'token_expired',
+    });
+
+    const viewer = await app.keyFor('viewer');
+    const integration = await app.keyFor('integration');
+    t.equal((await app.api('POST', '/v1/live/tokens', { key: viewer, body: {} })).status, 201);
+    t.equal((await app.api('POST', '/v1/live/tokens', { key: integration, body: {} })).status, 403);
+  },
+);
+
+t.test('events arrive in commit order, isolated by tenant, filter and partner', async (t) => {
+  const app = await startTestTessera(t);
+  const partnerId = '3f1c9a52-8f0e-4a8e-9a59-0c3b6f0d2b11';
+  const admin = await connectLive(app.url, { key: app.adminKey });
+  admin.send({ type: 'subscribe', channels: ['ledger'] });
+  const filtered = await connectLive(app.url, { key: app.adminKey });
+  filtered.send({ type: 'subscribe', channels: ['ledger'], filter: { memberRef: 'm-2' } });
+  const partnerToken = (await app.api('POST', '/v1/live/tokens', { body: { partnerId } })).body.token;
+  const partner = await connectLive(app.url, { token: partnerToken });
+  partner.send({ type: 'subscribe', channels: ['redemptions', 'ledger'] });
+  const otherTenant = await connectLive(app.url, { key: await app.keyFor('admin', { tenant: 'other' }) });
+  otherTenant.send({ type: 'subscribe', channels: ['ledger'] });
+  await Promise.all(
+    [admin, filtered, partner, otherTenant].map((c) =>
+      c.waitFor((m) => m[0]?.type === 'subscribed', 'subscribed'),
+    ),
+  );
+
+  for (const ref of ['m-1', 'm-2']) await app.api('PUT', `/v1/members/${ref}`, { body: { name: ref } });
+  await credit(app, 'm-1', 100);
+  await credit(app, 'm-2', 200);
+  await app.api('POST', '/v1/ledger/reservations', {
+    body: { memberRef: 'm-1', amount: 10, source: 'marketplace', partnerId },
+  });
+  await eventsOf(admin, 3);
+  t.same(
+    admin.events().map((e) => e.event.type),
+    ['ledger.credited', 'ledger.credited', 'ledger.reserved'],
+  );
+  const cursors = admin.events().map((e) => e.cursor);
+  t.same(
+    [...cursors].sort((a, b) =>
+      (BigInt(a.split('_')[0]) - BigInt(b.split('_')[0]) ||
+        Number(a.split('_')[1]) - Number(b.split('_')[1])) > 0
+        ? 1
+        : -1,
+    ),
+    cursors,
+    'commit order',
+  );
+  t.match(admin.events()[2].event.data, { memberRef: 'm-1', balance: { available: 90, pending: 10 } });
+  await eventsOf(filtered, 1);
+  await eventsOf(partner, 1);
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  t.same(
+    filtered.events().map((e) => e.event.data.memberRef),
+    ['m-2'],
+  );
+  t.same(
+    partner.events().map((e) => e.event.type),
+    ['ledger.reserved'],
+    "only the partner's own",
+  );
+  t.equal(otherTenant.events().length, 0, 'nothing from another tenant');
+  for (const c of [admin, filtered, partner, otherTenant]) c.ws.close();
+});
+
+t.test('resuming with since replays what was missed, without gap or duplicate, then goes live', async (t) => {
+  const app = await startTestTessera(t);
+  await app.api('PUT', '/v1/members/m-1', { body: { name: 'M' } });
+  const first = await connectLive(app.url, { key: app.adminKey });
+  first.send({ type: 'subscribe', channels: ['ledger'] });
+  await first.waitFor((m) => m[0]?.type === 'subscribed', 'subscribed');
+  for (let i = 1; i <= 3; i++) await credit(app, 'm-1', i);
+  await eventsOf(first, 3);
+  const last = first.events()[2].cursor;
+  first.ws.close();
+  await first.closed;
+
+  for (let i = 4; i <= 8; i++) await credit(app, 'm-1', i);
+  const second = await connectLive(app.url, { key: app.adminKey });
+  second.send({ type: 'subscribe', channels: ['ledger'], since: last });
+  // Credits keep committing while the replay runs.
+  const during = (async () => {
+    for (let i = 9; i <= 14; i++) await credit(app, 'm-1', i);
+  })();
+  await during;
+  await eventsOf(second, 11);
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  t.same(
+    second.events().map((e) => e.event.data.amount),
+    [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+    'each once, in order',
+  );
+  t.ok(
+    second.messages.some((m) => m.type === 'live'),
+    'told when the replay caught up',
+  );
+  second.ws.close();
+});
+
+t.test('an event committed through one server reaches a client of another', async (t) => {
+  const url = await freshDatabaseUrl(t);
+  const adminKey = `tsk_test_${randomBytes(16).toString('hex')}`;
+  const env = { DATABASE_URL: url, TESSERA_ADMIN_KEY: adminKey, TESSERA_ROLES: 'api' };
+  const one = await spawnServer(env);
+  const two = await spawnServer(env);
+  t.teardown(() => Promise.all([one.stop(), two.stop()]));
+  const client = await connectLive(two.url, { key: adminKey });
+  client.send({ type: 'subscribe', channels: ['ledger'] });
+  await client.waitFor((m) => m[0]?.type === 'subscribed', 'subscribed');
+  const api = apiClient(one.url, adminKey);
+  await api('PUT', '/v1/members/m-1', { body: { name: 'M' } });
+  await credit({ api }, 'm-1', 42);
+  await eventsOf(client, 1);
+  t.match(client.events()[0].event, { type: 'ledger.credited', data: { memberRef: 'm-1', amount: 42 } });
+  client.ws.close();
+});
+
+t.test('a client that does not read is dropped with 4008; the others keep receiving', async (t) => {
+  const app = await startTestTessera(t, { TESSERA_LIVE_BUFFER_BYTES: '65536' });
+  await app.api('PUT', '/v1/members/m-1', { body: { name: 'M' } });
+  const stuck = await connectLive(app.url, { key: app.adminKey });
+  const reader = await connectLive(app.url, { key: app.adminKey });
+  for (const c of [stuck, reader]) c.send({ type: 'subscribe', channels: ['ledger'] });
+  await Promise.all([stuck, reader].map((c) => c.waitFor((m) => m[0]?.type === 'subscribed', 'subscribed')));
+  // The stuck client stops reading: its socket buffers fill, then the server's.
+  (stuck.ws as unknown as { _socket: { pause: () => void } })._socket.pause();
+  // Large events, written straight to the outbox the feed reads: 20 MB, more than the sockets buffer.
+  const tenant = await app.db('tenants').where({ name: 'default' }).first('id');
+  const padding = 'x'.repeat(200_000);
+  for (let i = 0; i < 100; i++)
+    await app
+      .db('events')
+      .insert({ tenantId: tenant.id, type: 'ledger.credited', data: { memberRef: 'm-1', i, padding } });
+  await eventsOf(reader, 100);
+  (stuck.ws as unknown as { _socket: { resume: () => void } })._socket.resume();
+  const closed = await stuck.closed;
+  t.same(closed, { code: 4008, reason: 'resume_with_since' });
+  t.ok(
+    stuck.events().length < 100,
+    `the stuck client got ${stuck.events().length} events before it was dropped`,
+  );
+  t.equal(reader.events().length, 100, 'the reading client got every one');
+  reader.ws.close();
+});
