@@ -55,17 +55,22 @@ async function announceLimits(trx: Transaction, c: CampaignCounters) {
     await recordEvent(trx, { tenantId: c.tenantId, type: 'campaign.budget_exhausted', subject: c.id, data });
 }
 
-// Takes one reward's share, or says why not.
+// Takes one reward's share, or says why not; `spentNow` counts it fulfilled in the same statement.
 export async function takeShare(
   trx: Transaction,
   campaignId: string,
   cost: number,
+  spentNow = false,
 ): Promise<{ ok: true; campaign: CampaignCounters } | { ok: false; refusal: Refusal }> {
   const [taken]: CampaignCounters[] = await trx('campaigns')
     .where({ id: campaignId, status: 'active' })
     .where((q) => q.whereNull('maxRewards').orWhereRaw('rewards_taken < max_rewards'))
     .where((q) => q.whereNull('budget').orWhereRaw('budget_taken + ? <= budget', [cost]))
-    .increment({ rewardsTaken: 1, budgetTaken: cost })
+    .increment(
+      spentNow
+        ? { rewardsTaken: 1, budgetTaken: cost, rewardsFulfilled: 1, budgetSpent: cost }
+        : { rewardsTaken: 1, budgetTaken: cost },
+    )
     .returning('*');
   if (taken) {
     await announceLimits(trx, taken);

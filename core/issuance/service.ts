@@ -1,10 +1,11 @@
 // Owns issuances, the rewards a campaign grants a member: created under the campaign's governance,
 // held for approval or fulfilled at once (points credited through the ledger, or a voucher code
 // assigned), and their states as a transition table.
+
+import type { Knex } from 'knex';
 import { recordAudit } from '../audit/log.ts';
 import { assignCode, codeFor } from '../catalog/codes.ts';
-import type { Database, Transaction } from '../db/database.ts';
-import { recordEvent } from '../events/outbox.ts';
+import { type Database, rowsOf, type Transaction } from '../db/database.ts';
 import type { Actor, Scope } from '../http/context.ts';
 import { domainError, notFound } from '../http/errors.ts';
 import { decodeCursor, isString, toPage } from '../http/pagination.ts';
@@ -65,16 +66,37 @@ export function presentIssuance(scope: Scope, row: WithCode) {
   return { ...shown, voucherCode: voucherCode ? codeFor(scope, voucherCode) : null };
 }
 
-function eventData(row: IssuanceRow, extra: Record<string, unknown> = {}) {
-  return {
-    issuanceId: row.id,
-    campaignId: row.campaignId,
-    memberRef: row.memberRef,
-    reward: row.reward,
-    status: row.status,
-    ...extra,
-  };
+// An issuance event's data, built in the statement that changes the issuance: the row `i` after the
+// change, and what the caller adds (a voucher's last 4, the campaign's name).
+const EVENT_DATA = `jsonb_build_object('issuanceId', i.id, 'campaignId', i.campaign_id, 'memberRef', i.member_ref,
+  'reward', i.reward, 'status', i.status) || CAST(? AS jsonb)`;
+
+// The statement that writes an issuance (the CTE `i`) and records its event, in one round trip.
+async function withEvent(
+  trx: Transaction,
+  write: string,
+  bindings: Knex.Value[],
+  type: string,
+  extra: object,
+) {
+  const result = await trx.raw(
+    `WITH i AS (${write} RETURNING *),
+     e AS (INSERT INTO events (tenant_id, type, subject, data)
+           SELECT i.tenant_id, ?, i.id::text, ${EVENT_DATA} FROM i)
+     SELECT * FROM i`,
+    [...bindings, type, JSON.stringify(extra)],
+  );
+  return rowsOf<IssuanceRow>(result)[0];
 }
+
+const COLUMNS: Partial<Record<keyof IssuanceRow, string>> = {
+  decidedAt: 'decided_at',
+  decisionReason: 'decision_reason',
+  failureReason: 'failure_reason',
+  transferId: 'transfer_id',
+  voucherCodeId: 'voucher_code_id',
+  fulfilledAt: 'fulfilled_at',
+};
 
 async function moveTo(
   trx: Transaction,
@@ -85,21 +107,24 @@ async function moveTo(
 ): Promise<IssuanceRow> {
   if (!TRANSITIONS[row.status].includes(status))
     throw domainError(409, 'invalid_transition', `An issuance that is ${row.status} cannot become ${status}`);
-  const [moved]: IssuanceRow[] = await trx('issuances')
-    .where({ id: row.id })
-    .update({ ...fields, status })
-    .returning('*');
-  await recordEvent(trx, {
-    tenantId: row.tenantId,
-    type: `issuance.${status}`,
-    subject: row.id,
-    data: eventData(moved, extra),
-  });
-  return moved;
+  const keys = Object.keys(fields) as Array<keyof IssuanceRow>;
+  const sets = ['status = ?', ...keys.map((key) => `${COLUMNS[key]} = ?`)].join(', ');
+  return withEvent(
+    trx,
+    `UPDATE issuances SET ${sets} WHERE id = ?`,
+    [status, ...keys.map((key) => (fields[key] ?? null) as Knex.Value), row.id],
+    `issuance.${status}`,
+    extra,
+  );
 }
 
 // Points through the ledger, or a voucher code; out of stock fails the issuance and gives its share back.
-async function fulfil(trx: Transaction, row: IssuanceRow, campaignName: string): Promise<WithCode> {
+async function fulfil(
+  trx: Transaction,
+  row: IssuanceRow,
+  campaignName: string,
+  counted = false,
+): Promise<WithCode> {
   if (row.reward.type === 'points') {
     const scope: Scope = { tenantId: row.tenantId, keyId: 'campaign', role: 'admin', partnerId: null };
     const { transfer } = await moveBy('credit', trx, scope, {
@@ -110,7 +135,7 @@ async function fulfil(trx: Transaction, row: IssuanceRow, campaignName: string):
       reason: campaignName,
       metadata: { campaignId: row.campaignId, issuanceId: row.id },
     });
-    await markSpent(trx, row.campaignId, row.cost);
+    if (!counted) await markSpent(trx, row.campaignId, row.cost);
     return moveTo(trx, row, 'fulfilled', { transferId: transfer.id, fulfilledAt: new Date() });
   }
   const code = await assignCode(trx, row.reward.offerId, row.reward.denomination, row.id);
@@ -144,29 +169,31 @@ export async function issue(
 ): Promise<{ ok: true; issuance: WithCode } | { ok: false; refusal: Refusal }> {
   const { campaign, member } = input;
   if (await memberCapReached(trx, campaign, member.id)) return { ok: false, refusal: 'member_cap_reached' };
-  const share = await takeShare(trx, campaign.id, campaign.rewardCost);
+  // An automatic points reward cannot fail once its share is taken: it is counted as spent at once.
+  const spentNow = campaign.approval === 'auto' && campaign.reward.type === 'points';
+  const share = await takeShare(trx, campaign.id, campaign.rewardCost, spentNow);
   if (!share.ok) return share;
-  const [row]: IssuanceRow[] = await trx('issuances')
-    .insert({
-      tenantId: campaign.tenantId,
-      campaignId: campaign.id,
-      memberId: member.id,
-      memberRef: member.externalRef,
-      origin: input.origin,
-      sourceEventId: input.sourceEventId ?? null,
-      reason: input.reason ?? null,
-      reward: JSON.stringify(campaign.reward),
-      cost: campaign.rewardCost,
-      status: campaign.approval === 'auto' ? 'approved' : 'pending_approval',
-    })
-    .returning('*');
-  await recordEvent(trx, {
-    tenantId: row.tenantId,
-    type: 'issuance.created',
-    subject: row.id,
-    data: eventData(row, { campaignName: campaign.name, reason: row.reason }),
-  });
-  if (row.status === 'approved') return { ok: true, issuance: await fulfil(trx, row, campaign.name) };
+  const row = await withEvent(
+    trx,
+    `INSERT INTO issuances (tenant_id, campaign_id, member_id, member_ref, origin, source_event_id, reason,
+       reward, cost, status) VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), ?, ?)`,
+    [
+      campaign.tenantId,
+      campaign.id,
+      member.id,
+      member.externalRef,
+      input.origin,
+      input.sourceEventId ?? null,
+      input.reason ?? null,
+      JSON.stringify(campaign.reward),
+      campaign.rewardCost,
+      campaign.approval === 'auto' ? 'approved' : 'pending_approval',
+    ],
+    'issuance.created',
+    { campaignName: campaign.name, reason: input.reason ?? null },
+  );
+  if (row.status === 'approved')
+    return { ok: true, issuance: await fulfil(trx, row, campaign.name, spentNow) };
   return { ok: true, issuance: row };
 }
 
