@@ -1,80 +1,115 @@
-// Owns the SSRF guard: webhook URLs may not reach loopback, private, link-local, unique-local or cloud
-// metadata addresses unless the operator allows them. Checked when an endpoint is saved and again at
-// connect time (DNS can change between the two), through the lookup that the HTTP client uses.
+// Owns the SSRF guard: webhook URLs reach only public unicast addresses, unless the operator allow-lists
+// an internal address (and port) for admin-owned endpoints. Checked when an endpoint is saved and again
+// at connect time (DNS can change between the two), through the lookup that the HTTP client uses.
 import { type LookupAddress, lookup } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { domainError } from '../core/http/errors.ts';
 
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['::ffff:0:0', 96],
-  ['64:ff9b::', 96],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['fd00:ec2::254', 128],
-] as const)
-  blocked.addSubnet(net, prefix, 'ipv6');
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+// An operator's exception: an address or CIDR range, optionally bound to one port.
+export interface AllowedAddress {
+  range: [Address, number];
+  port: number | null;
+  text: string;
+}
 
 export interface AddressPolicy {
   allowHttp: boolean;
-  // Addresses or CIDR ranges the operator permits even though they are internal (e.g. 127.0.0.1).
-  allowedAddresses: string[];
+  allowedAddresses: AllowedAddress[];
 }
 
-function allowList(policy: AddressPolicy): BlockList {
-  const list = new BlockList();
-  for (const entry of policy.allowedAddresses) {
-    const [address, prefix] = entry.split('/');
-    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (prefix) list.addSubnet(address, Number(prefix), family);
-    else list.addAddress(address, family);
+// "10.0.0.5", "10.0.0.0/8", "10.0.0.5:8443", "::1", "fd00::/8", "[::1]:8443", "[fd00::/8]:443".
+export function parseAllowedAddress(text: string): AllowedAddress {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  const v4 = /^([\d.]+(?:\/\d{1,2})?)(?::(\d{1,5}))?$/.exec(text);
+  const [, host, port] = bracketed ?? v4 ?? [text, text, undefined];
+  const range: [Address, number] = host.includes('/')
+    ? ipaddr.parseCIDR(host)
+    : (() => {
+        const address = ipaddr.parse(host);
+        return [address, address.kind() === 'ipv4' ? 32 : 128];
+      })();
+  if (!ipaddr.isValid(range[0].toString())) throw new Error(`${text} is not an address`);
+  const portNumber = port === undefined ? null : Number(port);
+  if (portNumber !== null && (portNumber < 1 || portNumber > 65535)) throw new Error(`${text}: bad port`);
+  return { range, port: portNumber, text };
+}
+
+// IPv4-mapped IPv6 (::ffff:a.b.c.d) is judged as the IPv4 address it carries.
+function parsed(address: string): Address | null {
+  try {
+    return ipaddr.process(address);
+  } catch {
+    return null;
   }
-  return list;
 }
 
-function isForbiddenAddress(address: string, allowed: BlockList): boolean {
-  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-  return blocked.check(address, family) && !allowed.check(address, family);
+function isAllowListed(address: Address, port: number, allowed: AllowedAddress[]): boolean {
+  return allowed.some(
+    (entry) =>
+      (entry.port === null || entry.port === port) &&
+      entry.range[0].kind() === address.kind() &&
+      address.match(entry.range),
+  );
+}
+
+export type AddressVerdict = 'public' | 'allow_listed' | 'refused';
+
+// Only global unicast is public: loopback, private, link-local, CGNAT, unique-local, multicast, reserved,
+// and the NAT64, 6to4 and Teredo forms (which can embed any IPv4 address) are not.
+export function classifyAddress(address: string, port: number, allowed: AllowedAddress[]): AddressVerdict {
+  const ip = parsed(address);
+  if (!ip) return 'refused';
+  if (ip.range() === 'unicast') return 'public';
+  return isAllowListed(ip, port, allowed) ? 'allow_listed' : 'refused';
 }
 
 function refused(message: string) {
   return domainError(400, 'webhook_url_refused', message);
 }
 
-// Checks a URL when an endpoint is saved: scheme, then every address its host resolves to.
-export async function checkWebhookUrl(raw: string, policy: AddressPolicy): Promise<void> {
+export type Resolver = (host: string) => Promise<string[]>;
+
+const systemResolver: Resolver = (host) =>
+  new Promise((resolve, reject) =>
+    lookup(host, { all: true }, (error, found) =>
+      error ? reject(error) : resolve(found.map((a) => a.address)),
+    ),
+  );
+
+function portOf(url: URL): number {
+  if (url.port) return Number(url.port);
+  return url.protocol === 'http:' ? 80 : 443;
+}
+
+export interface UrlCheck {
+  // Whether any address the URL reaches is internal but allow-listed by the operator.
+  internal: boolean;
+}
+
+// Checks a URL when an endpoint is saved: scheme, then every address its host resolves to. Allow-listed
+// internal addresses count only when the caller may use them (admin-owned endpoints).
+export async function checkWebhookUrl(
+  raw: string,
+  policy: AddressPolicy,
+  options: { mayUseAllowList: boolean; resolve?: Resolver } = { mayUseAllowList: true },
+): Promise<UrlCheck> {
   const url = new URL(raw);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp))
     throw refused(policy.allowHttp ? 'The URL must be http or https' : 'The URL must use https');
   if (url.username || url.password) throw refused('The URL may not carry credentials');
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host)
+  const addresses = ipaddr.isValid(host)
     ? [host]
-    : await new Promise<string[]>((resolve, reject) =>
-        lookup(host, { all: true }, (error, found) =>
-          error ? reject(refused(`${host} does not resolve`)) : resolve(found.map((a) => a.address)),
-        ),
-      );
-  const allowed = allowList(policy);
-  const forbidden = addresses.find((address) => isForbiddenAddress(address, allowed));
-  if (forbidden) throw refused(`${host} resolves to ${forbidden}, an internal address`);
+    : await (options.resolve ?? systemResolver)(host).catch(() => {
+        throw refused(`${host} does not resolve`);
+      });
+  const allowed = options.mayUseAllowList ? policy.allowedAddresses : [];
+  const verdicts = addresses.map((address) => classifyAddress(address, portOf(url), allowed));
+  const forbidden = addresses[verdicts.indexOf('refused')];
+  if (forbidden !== undefined) throw refused(`${host} resolves to ${forbidden}, an internal address`);
+  return { internal: verdicts.includes('allow_listed') };
 }
 
 type LookupCallback = (
@@ -83,19 +118,18 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
-// A dns.lookup for the HTTP client that refuses internal addresses at connect time.
-export function guardedLookup(policy: AddressPolicy) {
-  const allowed = allowList(policy);
+// A dns.lookup for the HTTP client that refuses internal addresses at connect time. The allow-list
+// applies only to admin-owned endpoints, and only for the URL's own port.
+export function guardedLookup(policy: AddressPolicy, port: number, mayUseAllowList: boolean) {
+  const allowed = mayUseAllowList ? policy.allowedAddresses : [];
   return (hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
     lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      const forbidden = addresses.find((a) => isForbiddenAddress(a.address, allowed));
+      const forbidden = addresses.find((a) => classifyAddress(a.address, port, allowed) === 'refused');
       if (forbidden) {
         const refusal = Object.assign(
           new Error(`${hostname} resolves to ${forbidden.address}, an internal address`),
-          {
-            code: 'WEBHOOK_ADDRESS_REFUSED',
-          },
+          { code: 'WEBHOOK_ADDRESS_REFUSED' },
         );
         return callback(refusal, []);
       }
@@ -103,4 +137,26 @@ export function guardedLookup(policy: AddressPolicy) {
       return callback(null, addresses[0].address, addresses[0].family);
     });
   };
+}
+
+// Whether a delivery's answer body may be kept in the attempt log: only when it came from a public
+// address. An allow-listed internal receiver could be any internal service, so only its status is kept.
+export function isPublicAddress(address: string | undefined): boolean {
+  return address !== undefined && parsed(address)?.range() === 'unicast';
+}
+
+// The verdict on a URL whose host is an address literal; null for a host name (judged at lookup).
+export function literalAddressVerdict(
+  url: string,
+  policy: AddressPolicy,
+  mayUseAllowList: boolean,
+): AddressVerdict | null {
+  const parsedUrl = new URL(url);
+  const host = parsedUrl.hostname.replace(/^\[|\]$/g, '');
+  if (!ipaddr.isValid(host)) return null;
+  return classifyAddress(host, portOf(parsedUrl), mayUseAllowList ? policy.allowedAddresses : []);
+}
+
+export function portOfUrl(url: string): number {
+  return portOf(new URL(url));
 }

@@ -8,7 +8,13 @@ import type { PgBoss } from 'pg-boss';
 import type { Config } from '../core/config.ts';
 import { type Database, rowsOf, type Transaction } from '../core/db/database.ts';
 import { recordEvent } from '../core/events/outbox.ts';
-import { guardedLookup } from './address-guard.ts';
+import {
+  type AddressPolicy,
+  guardedLookup,
+  isPublicAddress,
+  literalAddressVerdict,
+  portOfUrl,
+} from './address-guard.ts';
 import { type DeliveryJob, enqueueDeliveries } from './queue.ts';
 import { nextDelayMs, retryAfterMs } from './retry-schedule.ts';
 import { signatureHeader } from './signing.ts';
@@ -55,8 +61,24 @@ function signingSecrets(endpoint: EndpointRow, now = new Date()): string[] {
   return [endpoint.secret, ...previous];
 }
 
+function policyOf(config: Config): AddressPolicy {
+  return { allowHttp: config.webhookAllowHttp, allowedAddresses: config.webhookAllowedAddresses };
+}
+
+const failedOutcome = (error: string): Outcome => ({
+  statusCode: null,
+  body: null,
+  error,
+  retryAfter: undefined,
+});
+
 async function post(config: Config, endpoint: EndpointRow, message: MessageRow): Promise<Outcome> {
   const timestamp = Math.floor(Date.now() / 1000);
+  // The allow-list serves admin-owned endpoints only; a literal address is checked here because the
+  // connection makes no DNS lookup for it.
+  const mayUseAllowList = endpoint.partnerId === null;
+  const literal = literalAddressVerdict(endpoint.url, policyOf(config), mayUseAllowList);
+  if (literal === 'refused') return failedOutcome('The URL is an internal address');
   try {
     const response = await got.post(endpoint.url, {
       body: message.body,
@@ -72,25 +94,18 @@ async function post(config: Config, endpoint: EndpointRow, message: MessageRow):
       throwHttpErrors: false,
       retry: { limit: 0 },
       agent: agents,
-      dnsLookup: guardedLookup({
-        allowHttp: config.webhookAllowHttp,
-        allowedAddresses: config.webhookAllowedAddresses,
-      }) as never,
+      dnsLookup: guardedLookup(policyOf(config), portOfUrl(endpoint.url), mayUseAllowList) as never,
     });
     const retryAfter = response.headers['retry-after'];
     return {
       statusCode: response.statusCode,
-      body: response.body.slice(0, RESPONSE_KEPT),
+      // An allow-listed internal receiver's page is not shown to API callers: only its status.
+      body: isPublicAddress(response.ip) ? response.body.slice(0, RESPONSE_KEPT) : null,
       error: null,
       retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
     };
   } catch (error) {
-    return {
-      statusCode: null,
-      body: null,
-      error: (error as Error).message.slice(0, 500),
-      retryAfter: undefined,
-    };
+    return failedOutcome((error as Error).message.slice(0, 500));
   }
 }
 

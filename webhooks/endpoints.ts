@@ -79,8 +79,8 @@ export async function createEndpoint(
   input: NewEndpoint,
   policy: AddressPolicy,
 ) {
-  await checkWebhookUrl(input.url, policy);
   const { scope } = actor;
+  await checkWebhookUrl(input.url, policy, { mayUseAllowList: scope.role === 'admin' });
   const [row]: EndpointRecord[] = await trx('webhook_endpoints')
     .insert({
       tenantId: scope.tenantId,
@@ -111,8 +111,10 @@ export async function changeEndpoint(
   change: EndpointChange,
   policy: AddressPolicy,
 ) {
-  await findEndpoint(trx, actor.scope, id);
-  if (change.url) await checkWebhookUrl(change.url, policy);
+  const endpoint = await findEndpoint(trx, actor.scope, id);
+  // The operator's allow-list serves admin-owned endpoints only, never a partner's.
+  const mayUseAllowList = endpoint.partnerId === null && actor.scope.role === 'admin';
+  if (change.url) await checkWebhookUrl(change.url, policy, { mayUseAllowList });
   // Enabling again starts the failure clock afresh.
   const reenabled = change.enabled === true ? { disabledReason: null, failingSince: null } : {};
   const [row]: EndpointRecord[] = await trx('webhook_endpoints')

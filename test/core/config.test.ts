@@ -1,16 +1,65 @@
 import t from 'tap';
 import { ConfigError, loadConfig } from '../../core/config.ts';
 
-t.test('defaults', async (t) => {
+t.test('every default, with no variable set, has its parsed type and value', async (t) => {
   const config = loadConfig({});
-  t.match(config, {
+  t.same(config, {
     port: 8080,
     host: '127.0.0.1',
     databaseUrl: undefined,
     dataDir: './.tessera',
+    embeddedPgPort: 0,
     logLevel: 'info',
-    roles: ['api', 'worker'],
+    adminKey: undefined,
+    dbPoolMax: 20,
+    dbTimeoutMs: 5000,
     idempotencyTtlHours: 24,
+    idempotencyLockSeconds: 60,
+    idempotencyPurgeCron: '*/10 * * * *',
+    maxBodyBytes: 1_048_576,
+    shutdownTimeoutMs: 10_000,
+    reservationMaxSeconds: 86_400,
+    ledgerSweepCron: '*/5 * * * * *',
+    authCacheSeconds: 5,
+    webhookTimeoutMs: 15_000,
+    // The default schedule goes through its parser: milliseconds, not the text.
+    webhookRetrySchedule: [
+      5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000,
+    ],
+    webhookAllowHttp: false,
+    webhookAllowedAddresses: [],
+    webhookDisableAfterHours: 120,
+    webhookEndpointConcurrency: 4,
+    webhookWorkerConcurrency: 8,
+    webhookFanoutIntervalMs: 500,
+    webhookRecoverySeconds: 30,
+    inboundToleranceSeconds: 300,
+    inboundMaxBytes: 1_048_576,
+    liveBufferBytes: 1_048_576,
+    livePingSeconds: 30,
+    roles: ['api', 'worker'],
+  });
+  t.same(
+    loadConfig({ TESSERA_WEBHOOK_RETRY_SCHEDULE: '' }).webhookRetrySchedule,
+    config.webhookRetrySchedule,
+  );
+});
+
+t.test('allow-listed webhook addresses take an optional range and port', async (t) => {
+  const { webhookAllowedAddresses: list } = loadConfig({
+    TESSERA_WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1:8443, 10.0.0.0/8, [::1]:9000, fd00::/8',
+  });
+  t.same(
+    list.map((entry) => [entry.range[0].toString(), entry.range[1], entry.port]),
+    [
+      ['127.0.0.1', 32, 8443],
+      ['10.0.0.0', 8, null],
+      ['::1', 128, 9000],
+      ['fd00::', 8, null],
+    ],
+  );
+  t.throws(() => loadConfig({ TESSERA_WEBHOOK_ALLOWED_ADDRESSES: 'intranet.local' }), {
+    message: /^TESSERA_WEBHOOK_ALLOWED_ADDRESSES is invalid/,
   });
 });
 
@@ -35,6 +84,9 @@ t.test('a bad value fails with the name of its variable', async (t) => {
     [{ TESSERA_ROLES: 'api,cook' }, /^TESSERA_ROLES is invalid/],
     [{ TESSERA_IDEMPOTENCY_TTL_HOURS: '1' }, /^TESSERA_IDEMPOTENCY_TTL_HOURS is invalid/],
     [{ TESSERA_IDEMPOTENCY_PURGE_CRON: 'every tuesday' }, /^TESSERA_IDEMPOTENCY_PURGE_CRON is invalid/],
+    [{ TESSERA_WEBHOOK_RETRY_SCHEDULE: '5s,soon' }, /^TESSERA_WEBHOOK_RETRY_SCHEDULE is invalid/],
+    [{ TESSERA_WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1:99999' }, /^TESSERA_WEBHOOK_ALLOWED_ADDRESSES/],
+    [{ TESSERA_DB_TIMEOUT_MS: '5' }, /^TESSERA_DB_TIMEOUT_MS is invalid/],
   ];
   for (const [env, message] of cases) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env));

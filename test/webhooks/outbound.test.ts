@@ -3,7 +3,7 @@ import { Webhook as SvixWebhook } from 'svix';
 import t from 'tap';
 import type { Received } from '../fakes/webhook-receiver.ts';
 import { startTestTessera } from '../helpers/tessera.ts';
-import { messagesWith, withReceiver as setUp } from '../helpers/webhooks.ts';
+import { type MessageView, messagesWith, withReceiver as setUp } from '../helpers/webhooks.ts';
 
 const verifyBoth = (secret: string, received: Received) => {
   const standard = new StandardWebhook(secret).verify(received.body, received.headers);
@@ -39,7 +39,8 @@ t.test('a subscribed endpoint receives signed events that standardwebhooks and s
   const messages = await messagesWith(app, created.body.id, 'delivered');
   t.equal(messages.length, 1);
   t.equal(messages[0].id, delivery.headers['webhook-id']);
-  t.match(messages[0].attempts, [{ attempt: 1, statusCode: 200, responseBody: 'answered 200' }]);
+  // The receiver is an allow-listed internal address: its answer's status is kept, never its page.
+  t.match(messages[0].attempts, [{ attempt: 1, statusCode: 200, responseBody: null }]);
 });
 
 t.test(
@@ -103,14 +104,25 @@ t.test('after a rotation both secrets sign, and each verifies', async (t) => {
 
 t.test('a partner key manages only its own endpoints, which receive only its events', async (t) => {
   const { receiver, app } = await setUp(t);
-  const partnerId = '3f1c9a52-8f0e-4a8e-9a59-0c3b6f0d2b11';
+  const partnerId = (await app.api('POST', '/v1/partners', { body: { name: 'Hooked partner' } })).body.id;
   const partnerKey = await app.keyFor('partner', { partnerId });
-  const mine = await app.api('POST', '/v1/webhook-endpoints', {
+  const refused = await app.api('POST', '/v1/webhook-endpoints', {
     key: partnerKey,
     body: { url: `${receiver.url}/partner`, eventTypes: ['ledger.*'] },
   });
-  t.equal(mine.status, 201);
-  t.equal(mine.body.partnerId, partnerId);
+  t.equal(refused.status, 400, 'the operator’s allow-list is not for partner endpoints');
+  t.equal(refused.body.error.code, 'webhook_url_refused');
+  // One saved before the allow-list was limited to admins: it still exists, but is never reached.
+  const [mine] = await app
+    .db('webhook_endpoints')
+    .insert({
+      tenantId: (await app.db('tenants').first('id')).id,
+      partnerId,
+      url: `${receiver.url}/partner`,
+      eventTypes: ['ledger.*'],
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    })
+    .returning('id');
   const admins = await app.api('POST', '/v1/webhook-endpoints', {
     body: { url: `${receiver.url}/admin`, eventTypes: ['ledger.*'] },
   });
@@ -125,10 +137,15 @@ t.test('a partner key manages only its own endpoints, which receive only its eve
     body: { memberRef: 'm-5', amount: 7, source: 'partner', partnerId },
   });
   await receiver.waitFor(2, (r) => r.path === '/admin');
-  const theirs = await receiver.waitFor(1, (r) => r.path === '/partner');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  t.equal(receiver.received.filter((r) => r.path === '/partner').length, 1, 'only the partner’s own event');
-  t.equal(JSON.parse(theirs[0].body).data.amount, 7);
+  const theirs = await messagesWith(app, mine.id, 'failed');
+  t.equal(theirs.length, 1, 'only the partner’s own event');
+  t.equal(theirs[0].payload.data.amount, 7);
+  t.ok(theirs[0].attempts.length > 0, 'attempted');
+  t.ok(
+    theirs[0].attempts.every((a) => a.statusCode === null),
+    'refused without connecting',
+  );
+  t.equal(receiver.received.filter((r) => r.path === '/partner').length, 0, 'nothing reached the address');
 });
 
 t.test('internal addresses and plain http are refused unless the operator allows them', async (t) => {
@@ -153,3 +170,38 @@ t.test('internal addresses and plain http are refused unless the operator allows
   t.equal(bad.status, 400);
   t.equal(bad.body.error.code, 'validation_failed');
 });
+
+t.test(
+  'with the default retry schedule, failures are recorded and retried after 5 s, then 5 min',
+  async (t) => {
+    const { receiver, app } = await setUp(t, () => ({ status: 500 }), {
+      TESSERA_WEBHOOK_RETRY_SCHEDULE: '',
+    });
+    t.equal(app.config.webhookRetrySchedule[0], 5_000, 'the default schedule, parsed');
+    const created = await app.api('POST', '/v1/webhook-endpoints', {
+      body: { url: receiver.url, eventTypes: ['member.created'] },
+    });
+    await app.api('PUT', '/v1/members/m-default', { body: { name: 'Default' } });
+    const sinceFirst = (message: MessageView) => Date.parse(message.nextAttemptAt as string) - Date.now();
+    const waitForAttempts = async (count: number) => {
+      for (let i = 0; i < 150; i++) {
+        const [message] = await messagesWith(app, created.body.id, 'pending');
+        if (message?.attempts.length === count && message.nextAttemptAt) return message;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`no message with ${count} recorded attempts`);
+    };
+    const first = await waitForAttempts(1);
+    t.equal(first.attempts[0].statusCode, 500, 'the failed attempt is recorded');
+    t.ok(
+      sinceFirst(first) > 3_000 && sinceFirst(first) <= 6_000,
+      `next try in ~5 s (${sinceFirst(first)} ms)`,
+    );
+    const second = await waitForAttempts(2);
+    t.ok(
+      sinceFirst(second) > 230_000 && sinceFirst(second) <= 360_000,
+      `then in ~5 min (${sinceFirst(second)} ms)`,
+    );
+    t.equal(receiver.received.length, 2, 'no retry loop in between');
+  },
+);
