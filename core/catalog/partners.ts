@@ -1,21 +1,28 @@
 // Owns partners: the businesses whose offers members receive and who redeem them.
 import { recordAudit } from '../audit/log.ts';
 import type { Database, Transaction } from '../db/database.ts';
-import type { Actor, Scope } from '../http/context.ts';
+import type { Actor, LedgerAccess, Scope } from '../http/context.ts';
 import { domainError, notFound } from '../http/errors.ts';
 
 export interface PartnerRow {
   id: string;
   tenantId: string;
   name: string;
+  ledgerAccess: LedgerAccess;
   createdAt: Date;
+}
+
+export interface PartnerInput {
+  name: string;
+  ledgerAccess?: LedgerAccess;
 }
 
 export const presentPartner = ({ tenantId: _t, ...shown }: PartnerRow) => shown;
 
-export async function createPartner(trx: Transaction, actor: Actor, name: string) {
+export async function createPartner(trx: Transaction, actor: Actor, input: PartnerInput) {
+  const { name, ledgerAccess = 'none' } = input;
   const [row]: PartnerRow[] = await trx('partners')
-    .insert({ tenantId: actor.scope.tenantId, name })
+    .insert({ tenantId: actor.scope.tenantId, name, ledgerAccess })
     .onConflict(['tenantId', 'name'])
     .ignore()
     .returning('*');
@@ -24,7 +31,35 @@ export async function createPartner(trx: Transaction, actor: Actor, name: string
     action: 'partner.created',
     entityType: 'partner',
     entityId: row.id,
-    summary: `Partner "${name}"`,
+    summary: `Partner "${name}" with ledger access ${ledgerAccess}`,
+  });
+  return row;
+}
+
+// Renames a partner or changes its ledger access (audited: it decides what its keys may do).
+export async function changePartner(
+  trx: Transaction,
+  actor: Actor,
+  id: string,
+  change: Partial<PartnerInput>,
+) {
+  await findPartner(trx, actor.scope, id);
+  const [row]: PartnerRow[] = await trx('partners')
+    .where({ id, tenantId: actor.scope.tenantId })
+    .update(change)
+    .returning('*')
+    .catch((error) => {
+      if ((error as { code?: string }).code === '23505')
+        throw domainError(409, 'partner_exists', `A partner named "${change.name}" exists`);
+      throw error;
+    });
+  await recordAudit(trx, actor, actor.scope.tenantId, {
+    action: 'partner.updated',
+    entityType: 'partner',
+    entityId: id,
+    summary: Object.entries(change)
+      .map(([field, value]) => `${field} → ${value}`)
+      .join(', '),
   });
   return row;
 }
@@ -40,4 +75,14 @@ export async function findPartner(db: Database | Transaction, scope: Scope, id: 
   const row = await partnersVisibleTo(db, scope).where({ id }).first();
   if (!row) throw notFound('Partner');
   return row;
+}
+
+// A partner named by id in a key, a token or a transfer must be one of the tenant's partners.
+export async function requirePartner(
+  db: Database | Transaction,
+  tenantId: string,
+  id: string,
+): Promise<void> {
+  const row = await db('partners').where({ tenantId, id }).first('id');
+  if (!row) throw domainError(404, 'partner_not_found', `Partner ${id} not found`);
 }

@@ -6,8 +6,14 @@ import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { codesFromCsv, loadCodes, type NewCode } from './codes.ts';
 import { createOffer, findOffer, listOffers, type OfferInput, offerStock, presentOffer } from './offers.ts';
-import { createPartner, partnersVisibleTo, presentPartner } from './partners.ts';
-import { codeUpload, offerInput, partnerInput } from './schema.ts';
+import {
+  changePartner,
+  createPartner,
+  type PartnerInput,
+  partnersVisibleTo,
+  presentPartner,
+} from './partners.ts';
+import { codeUpload, offerInput, partnerChange, partnerInput } from './schema.ts';
 
 const admins = { access: { scope: ['admin'] } };
 const readers = { access: { scope: ['admin', 'integration', 'viewer', 'partner'] } };
@@ -32,10 +38,32 @@ export const catalogRoutes: ServerRoute[] = [
     handler: (request, h) =>
       mutate(request, h, async (trx) => ({
         status: 201,
-        body: presentPartner(
-          await createPartner(trx, actorOf(request), payloadOf<{ name: string }>(request).name),
-        ),
+        body: presentPartner(await createPartner(trx, actorOf(request), payloadOf<PartnerInput>(request))),
       })),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/partners/{id}',
+    options: {
+      description: 'Rename a partner or change its ledger access',
+      notes:
+        "Ledger access takes effect for the partner's keys at once on this server, and within " +
+        'TESSERA_AUTH_CACHE_SECONDS on the others.',
+      tags: ['api', 'catalog'],
+      auth: admins,
+      validate: { params: idParams, payload: partnerChange },
+    },
+    handler: async (request, h) => {
+      const { id } = paramsOf<{ id: string }>(request);
+      const response = await mutate(request, h, async (trx) => ({
+        status: 200,
+        body: presentPartner(
+          await changePartner(trx, actorOf(request), id, payloadOf<Partial<PartnerInput>>(request)),
+        ),
+      }));
+      request.server.app.keyCache.forgetPartner(id);
+      return response;
+    },
   },
   {
     method: 'GET',

@@ -1,9 +1,24 @@
 // Owns the Joi shapes of the catalog: partners, offers with their denominations, voucher code uploads.
 import Joi from 'joi';
 
-export const partnerInput = Joi.object({ name: Joi.string().trim().min(1).max(200).required() }).label(
-  'PartnerInput',
-);
+export const ledgerAccess = Joi.string()
+  .valid('none', 'redeem', 'redeem_and_credit')
+  .description(
+    "what the partner's keys may do on the ledger: nothing (a redemption partner), `redeem` (balances, " +
+      'reserve, confirm, release, debit, reverse: an external loyalty platform), or `redeem_and_credit`',
+  );
+
+export const partnerInput = Joi.object({
+  name: Joi.string().trim().min(1).max(200).required(),
+  ledgerAccess: ledgerAccess.default('none'),
+}).label('PartnerInput');
+
+export const partnerChange = Joi.object({
+  name: Joi.string().trim().min(1).max(200),
+  ledgerAccess,
+})
+  .min(1)
+  .label('PartnerChange');
 
 const amount = Joi.number().integer().min(1).max(100_000_000);
 

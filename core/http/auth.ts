@@ -4,7 +4,7 @@ import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
 import type { Role } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { hashKey } from '../tenancy/keys.ts';
-import { headerOf, type Scope } from './context.ts';
+import { headerOf, type LedgerAccess, type Scope } from './context.ts';
 import { KeyCache } from './key-cache.ts';
 
 function unauthorized(message: string): Boom.Boom {
@@ -18,13 +18,15 @@ interface KeyRow {
   tenantId: string;
   role: Role;
   partnerId: string | null;
+  ledgerAccess: LedgerAccess | null;
   revokedAt: Date | null;
   lastUsedStale: boolean;
 }
 
 async function resolveKey(db: Database, hash: string): Promise<Scope | null> {
   const row: KeyRow | undefined = await db('api_keys')
-    .select('id', 'tenant_id', 'role', 'partner_id', 'revoked_at')
+    .leftJoin('partners', 'partners.id', 'api_keys.partner_id')
+    .select('api_keys.id', 'api_keys.tenant_id', 'role', 'partner_id', 'revoked_at', 'partners.ledger_access')
     .select(
       db.raw(`(last_used_at IS NULL OR last_used_at < now() - interval '60 seconds') AS last_used_stale`),
     )
@@ -33,7 +35,9 @@ async function resolveKey(db: Database, hash: string): Promise<Scope | null> {
   if (!row || row.revokedAt) return null;
   // Last-used time is kept to the minute so that a busy key does not write on every request.
   if (row.lastUsedStale) await db('api_keys').where('id', row.id).update({ lastUsedAt: db.fn.now() });
-  return { tenantId: row.tenantId, keyId: row.id, role: row.role, partnerId: row.partnerId };
+  const scope: Scope = { tenantId: row.tenantId, keyId: row.id, role: row.role, partnerId: row.partnerId };
+  if (row.role === 'partner') scope.ledgerAccess = row.ledgerAccess ?? 'none';
+  return scope;
 }
 
 export function bearerKey(header: string | undefined): string | null {

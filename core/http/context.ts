@@ -6,15 +6,21 @@ import type { Config, Role } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { KeyCache } from './key-cache.ts';
 
+// What a partner's keys may do on the ledger, as an admin granted it to the partner.
+export type LedgerAccess = 'none' | 'redeem' | 'redeem_and_credit';
+
 export interface Scope {
   tenantId: string;
   keyId: string;
   role: Role;
   partnerId: string | null;
+  // Only for partner keys; other roles' ledger rights follow from the role.
+  ledgerAccess?: LedgerAccess;
 }
 
 export interface IdempotencyClaim {
   tenantId: string;
+  apiKeyId: string;
   key: string;
   recorded: boolean;
 }

@@ -1,9 +1,10 @@
-// Owns Idempotency-Key: the first response to a key is stored and replayed; a reused key with another
-// request is refused; a key whose first request is still running is refused until it finishes.
+// Owns Idempotency-Key: the first response to a key is stored and replayed to the same API key; a reused
+// key with another request is refused; a key whose first request is still running is refused until it
+// finishes. A record belongs to the API key that made it: another key's request is independent.
 import { createHash } from 'node:crypto';
 import type { Request, ResponseObject, ResponseToolkit, Server } from '@hapi/hapi';
 import type { Database, Transaction } from '../db/database.ts';
-import { headerOf, scopeOf } from './context.ts';
+import { headerOf, type IdempotencyClaim, scopeOf } from './context.ts';
 import { domainError } from './errors.ts';
 
 const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
@@ -25,45 +26,43 @@ type Claim =
 
 // One statement claims a new key, or takes over a claim abandoned by a crashed request (same request
 // only, after the lock time). Anything else is read back to decide between replay, mismatch and busy.
-async function claim(
-  db: Database,
-  tenantId: string,
-  key: string,
-  print: string,
-  lockSeconds: number,
-): Promise<Claim> {
+async function claim(db: Database, held: Held, print: string, lockSeconds: number): Promise<Claim> {
   const claimed = await db.raw(
-    `INSERT INTO idempotency_keys (tenant_id, key, fingerprint, status) VALUES (?, ?, ?, 'in_progress')
-     ON CONFLICT (tenant_id, key) DO UPDATE SET locked_at = now()
+    `INSERT INTO idempotency_keys (tenant_id, api_key_id, key, fingerprint, status)
+     VALUES (?, ?, ?, ?, 'in_progress')
+     ON CONFLICT (tenant_id, api_key_id, key) DO UPDATE SET locked_at = now()
        WHERE idempotency_keys.status = 'in_progress' AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
          AND idempotency_keys.locked_at < now() - make_interval(secs => ?)
      RETURNING 1`,
-    [tenantId, key, print, lockSeconds],
+    [held.tenantId, held.apiKeyId, held.key, print, lockSeconds],
   );
   if (claimed.rows.length === 1) return { kind: 'claimed' };
-  const row = await db('idempotency_keys').where({ tenantId, key }).first();
-  if (!row) return claim(db, tenantId, key, print, lockSeconds);
+  const row = await db('idempotency_keys').where(held).first();
+  if (!row) return claim(db, held, print, lockSeconds);
   if (row.fingerprint !== print) return { kind: 'mismatch' };
   if (row.status === 'in_progress') return { kind: 'in_progress' };
   return { kind: 'replay', status: row.responseStatus, body: row.responseBody };
 }
 
-async function store(
-  db: Database | Transaction,
-  tenantId: string,
-  key: string,
-  status: number,
-  body: unknown,
-) {
+type Held = Pick<IdempotencyClaim, 'tenantId' | 'apiKeyId' | 'key'>;
+
+const recordOf = (held: IdempotencyClaim): Held => ({
+  tenantId: held.tenantId,
+  apiKeyId: held.apiKeyId,
+  key: held.key,
+});
+
+// Only a claim still in progress takes an answer: a completed one is never overwritten.
+async function store(db: Database | Transaction, held: IdempotencyClaim, status: number, body: unknown) {
   await db('idempotency_keys')
-    .where({ tenantId, key })
+    .where({ ...recordOf(held), status: 'in_progress' })
     .update({ status: 'completed', responseStatus: status, responseBody: JSON.stringify(body ?? null) });
 }
 
 // Called by handlers inside their own transaction, so that the effect and its stored answer commit together.
 export async function storeInTransaction(request: Request, trx: Transaction, status: number, body: unknown) {
   const held = request.app.idempotency;
-  if (held) await store(trx, held.tenantId, held.key, status, body);
+  if (held) await store(trx, held, status, body);
 }
 
 export function markStored(request: Request): void {
@@ -79,11 +78,12 @@ async function onPreHandler(request: Request, h: ResponseToolkit) {
     ]);
   }
   const { db, config } = request.server.app;
-  const { tenantId } = scopeOf(request);
-  const result = await claim(db, tenantId, key, fingerprint(request), config.idempotencyLockSeconds);
+  const { tenantId, keyId } = scopeOf(request);
+  const held = { tenantId, apiKeyId: keyId, key };
+  const result = await claim(db, held, fingerprint(request), config.idempotencyLockSeconds);
   switch (result.kind) {
     case 'claimed':
-      request.app.idempotency = { tenantId, key, recorded: false };
+      request.app.idempotency = { ...held, recorded: false };
       return h.continue;
     case 'replay': {
       const reply = h.response(result.body ?? undefined).code(result.status);
@@ -104,18 +104,28 @@ async function onPreHandler(request: Request, h: ResponseToolkit) {
   }
 }
 
-// Responses not stored by their handler's transaction are stored here; a 5xx frees the key for a retry.
+// Answers not stored by their handler's transaction (refusals, which change nothing) are stored here.
+// A 5xx frees the key for a retry only while it is still in progress: when the handler's transaction
+// committed its answer and only the reply to us was lost, the retry must replay it, not run again.
+async function settle(request: Request, held: IdempotencyClaim) {
+  const { db } = request.server.app;
+  const response = request.response as ResponseObject;
+  if (response.statusCode >= 500) {
+    await db('idempotency_keys')
+      .where({ ...recordOf(held), status: 'in_progress' })
+      .delete();
+  } else {
+    await store(db, held, response.statusCode, response.source);
+  }
+}
+
 async function onPreResponse(request: Request, h: ResponseToolkit) {
   const held = request.app.idempotency;
   if (!held || held.recorded) return h.continue;
   held.recorded = true;
-  const { db } = request.server.app;
-  const response = request.response as ResponseObject;
-  if (response.statusCode >= 500) {
-    await db('idempotency_keys').where({ tenantId: held.tenantId, key: held.key }).delete();
-  } else {
-    await store(db, held.tenantId, held.key, response.statusCode, response.source);
-  }
+  // When the database is out, the claim stays in progress and is taken over after the lock time; the
+  // caller still gets the answer in its one error shape.
+  await settle(request, held).catch((error: Error) => request.log(['error'], { err: error }));
   return h.continue;
 }
 

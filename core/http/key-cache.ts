@@ -31,4 +31,10 @@ export class KeyCache {
   forget(keyId: string): void {
     for (const [hash, entry] of this.#entries) if (entry.scope.keyId === keyId) this.#entries.delete(hash);
   }
+
+  // A partner's ledger access changed: its keys are looked up afresh.
+  forgetPartner(partnerId: string): void {
+    for (const [hash, entry] of this.#entries)
+      if (entry.scope.partnerId === partnerId) this.#entries.delete(hash);
+  }
 }

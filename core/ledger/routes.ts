@@ -6,6 +6,7 @@ import type { Transaction } from '../db/database.ts';
 import { paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate, type Reply } from '../http/mutation.ts';
 import { memberRef } from '../members/schema.ts';
+import { partnerNeeds } from './access.ts';
 import { memberBalance } from './accounts.ts';
 import { getTransfer, ledgerAccounts, listTransfers, type TransferQuery } from './queries.ts';
 import {
@@ -24,8 +25,11 @@ import {
   tryResolve,
 } from './transfers.ts';
 
+// Partner keys pass the role check, then their partner's ledger access decides (./access.ts).
 const movers = { access: { scope: ['admin', 'integration', 'partner'] } };
 const readers = { access: { scope: ['admin', 'integration', 'viewer', 'partner'] } };
+const redeeming = [partnerNeeds('redeem')];
+const crediting = [partnerNeeds('credit')];
 
 export const points = Joi.number().integer().min(1).max(1_000_000_000_000);
 const source = Joi.string()
@@ -116,6 +120,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         description: 'Credit points to a member (posted at once)',
         tags: ['api', 'ledger'],
         auth: movers,
+        pre: crediting,
         validate: { payload: Joi.object(movement).label('Credit') },
       },
       handler: movementHandler('credit'),
@@ -128,6 +133,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         notes: 'Not enough points → 409 insufficient_balance with the available amount in details.',
         tags: ['api', 'ledger'],
         auth: movers,
+        pre: redeeming,
         validate: {
           payload: Joi.object({
             ...movement,
@@ -145,6 +151,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
           'Confirm a reservation; an amount below the reserved one posts that and releases the rest',
         tags: ['api', 'ledger'],
         auth: movers,
+        pre: redeeming,
         validate: {
           params: idParams,
           payload: Joi.object({ amount: points }).allow(null).label('Confirmation'),
@@ -159,6 +166,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         description: 'Release a reservation: the points go back to the member',
         tags: ['api', 'ledger'],
         auth: movers,
+        pre: redeeming,
         validate: {
           params: idParams,
           payload: Joi.object({ reason: Joi.string().max(500) })
@@ -175,6 +183,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         description: 'Deduct points in one step',
         tags: ['api', 'ledger'],
         auth: movers,
+        pre: redeeming,
         validate: { payload: Joi.object(movement).label('Debit') },
       },
       handler: movementHandler('debit'),
@@ -186,6 +195,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         description: 'Reverse a posted transfer with a correcting transfer, once',
         tags: ['api', 'ledger'],
         auth: movers,
+        pre: redeeming,
         validate: {
           payload: Joi.object({
             transferId: Joi.string().guid().required(),
@@ -205,6 +215,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         description: "A member's points: available, pending (reserved) and posted",
         tags: ['api', 'ledger'],
         auth: readers,
+        pre: redeeming,
         validate: { params: Joi.object({ externalRef: memberRef.required() }) },
       },
       handler: (request) =>
@@ -221,6 +232,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         description: 'The transfer log, filterable by member, source, status, reference and time',
         tags: ['api', 'ledger'],
         auth: readers,
+        pre: redeeming,
         validate: {
           query: Joi.object({
             memberRef,
@@ -244,6 +256,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         description: 'One transfer',
         tags: ['api', 'ledger'],
         auth: readers,
+        pre: redeeming,
         validate: { params: idParams },
       },
       handler: (request) =>

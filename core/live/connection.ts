@@ -20,9 +20,14 @@ import { CLOSE, clientMessage } from './protocol.ts';
 
 export interface Principal {
   tenantId: string;
+  // The API key behind the connection (its own, or the one that issued its token).
+  keyId: string;
   role: Role;
   partnerId: string | null;
   channels: Channel[];
+  // What a token is limited to: every subscription and snapshot keeps to it.
+  memberRef: string | null;
+  campaignId: string | null;
 }
 
 const REPLAY_PAGE = 500;
@@ -63,6 +68,17 @@ export class LiveConnection {
 
   get dropped() {
     return this.#dropped;
+  }
+
+  get keyId() {
+    return this.#principal.keyId;
+  }
+
+  // The key behind this connection was revoked: nothing more is sent.
+  revoke() {
+    if (this.#dropped) return;
+    this.#dropped = true;
+    this.#ws.close(CLOSE.unauthorized, 'key_revoked');
   }
 
   #send(message: object) {
@@ -112,13 +128,30 @@ export class LiveConnection {
     return this.#snapshot(message);
   }
 
+  // The principal's own limits (partner, member, campaign) override what a subscription asks for.
+  #limits(): Filter {
+    const { partnerId, memberRef, campaignId } = this.#principal;
+    return {
+      ...(partnerId ? { partnerId } : {}),
+      ...(memberRef ? { memberRef } : {}),
+      ...(campaignId ? { campaignId } : {}),
+    };
+  }
+
+  #outsideLimits(requested: Filter): boolean {
+    return Object.entries(this.#limits()).some(
+      ([name, value]) =>
+        requested[name as keyof Filter] !== undefined && requested[name as keyof Filter] !== value,
+    );
+  }
+
   async #subscribe(request: Subscribe) {
-    const { tenantId, partnerId, channels } = this.#principal;
+    const { tenantId, channels } = this.#principal;
     const refused = request.channels.filter((c) => !channels.includes(c));
     if (refused.length) return this.#error('channel_not_allowed', `Not allowed: ${refused.join(', ')}`);
-    if (partnerId && request.filter.partnerId && request.filter.partnerId !== partnerId)
-      return this.#error('forbidden', 'A partner sees only its own events');
-    const filter = partnerId ? { ...request.filter, partnerId } : request.filter;
+    if (this.#outsideLimits(request.filter))
+      return this.#error('forbidden', 'These credentials see only the events they were issued for');
+    const filter = { ...request.filter, ...this.#limits() };
     const generation = ++this.#generation;
     this.#subscription = { tenantId, channels: request.channels, filter };
     this.#last = request.since ?? null;
@@ -154,10 +187,22 @@ export class LiveConnection {
     this.#send({ type: 'live', cursor: this.#last });
   }
 
+  // A snapshot needs the channel that carries its resource, and keeps to the credentials' limits.
   async #snapshot(request: Snapshot) {
-    const { tenantId, role } = this.#principal;
+    const { tenantId, role, channels } = this.#principal;
     if (role === 'partner')
       return this.#error('forbidden', 'Snapshots are for dashboards of the whole programme');
+    const channel: Channel = request.resource === 'balance' ? 'ledger' : 'campaigns';
+    if (!channels.includes(channel))
+      return this.#error(
+        'channel_not_allowed',
+        `A ${request.resource} snapshot needs the ${channel} channel`,
+      );
+    if (this.#outsideLimits({ memberRef: request.memberRef, campaignId: request.campaignId }))
+      return this.#error(
+        'forbidden',
+        'These credentials see only the member or campaign they were issued for',
+      );
     if (request.resource === 'balance') {
       const balance = await memberBalance(this.#db, tenantId, request.memberRef as string).catch(() => null);
       if (!balance) return this.#error('not_found', `Member ${request.memberRef} not found`);

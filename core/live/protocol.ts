@@ -7,6 +7,8 @@ export const CLOSE = {
   // Past the buffer limit: reconnect and subscribe with `since` set to the last cursor received.
   resumeWithSince: 4008,
   goingAway: 1001,
+  // The server cannot check credentials now (its database is unavailable): reconnect later.
+  tryAgainLater: 1013,
 } as const;
 
 export const clientMessage = Joi.alternatives().conditional('.type', {

@@ -1,10 +1,21 @@
 // Owns POST /v1/live/tokens: short-lived read-only live tokens, safe to hand to a browser.
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
+import { requirePartner } from '../catalog/partners.ts';
 import { payloadOf, scopeOf } from '../http/context.ts';
 import { domainError } from '../http/errors.ts';
+import { mutate } from '../http/mutation.ts';
+import { memberRef } from '../members/schema.ts';
 import { CHANNEL_NAMES, type Channel } from './channels.ts';
 import { issueToken } from './tokens.ts';
+
+interface TokenRequest {
+  channels: Channel[];
+  partnerId?: string;
+  memberRef?: string;
+  campaignId?: string;
+  ttlSeconds: number;
+}
 
 export const liveRoutes: ServerRoute[] = [
   {
@@ -14,7 +25,9 @@ export const liveRoutes: ServerRoute[] = [
       description: 'A short-lived, read-only token for the live feed (`/v1/live?token=…`)',
       notes:
         'Safe to hand to a browser: it can only read the named channels of this tenant (of one partner, ' +
-        'when `partnerId` is set or the key is a partner key) until it expires. Nothing is stored.',
+        'when `partnerId` is set or the key is a partner key; of one member or campaign when `memberRef` ' +
+        'or `campaignId` is set) until it expires or the key that issued it is revoked. A replay of this ' +
+        'request (same Idempotency-Key) answers with `token: null`: tokens are never stored.',
       tags: ['api', 'live'],
       auth: { access: { scope: ['admin', 'viewer', 'partner'] } },
       validate: {
@@ -25,31 +38,39 @@ export const liveRoutes: ServerRoute[] = [
             .unique()
             .default(CHANNEL_NAMES),
           partnerId: Joi.string().guid(),
+          memberRef,
+          campaignId: Joi.string().guid(),
           ttlSeconds: Joi.number().integer().min(1).max(86_400).default(3600),
-        }).default({}),
+        })
+          .default({})
+          .label('LiveTokenRequest'),
       },
     },
-    handler: async (request, h) => {
-      const scope = scopeOf(request);
-      const input = payloadOf<{ channels: Channel[]; partnerId?: string; ttlSeconds: number }>(request);
-      if (scope.role === 'partner' && input.partnerId && input.partnerId !== scope.partnerId)
-        throw domainError(403, 'forbidden', 'A partner key issues tokens for its own partner only');
-      const partnerId = scope.role === 'partner' ? scope.partnerId : (input.partnerId ?? null);
-      const expiresAt = Math.floor(Date.now() / 1000) + input.ttlSeconds;
-      const token = await issueToken(request.server.app.db, {
-        tenantId: scope.tenantId,
-        partnerId,
-        channels: input.channels,
-        expiresAt,
-      });
-      return h
-        .response({
-          token,
-          channels: input.channels,
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const scope = scopeOf(request);
+        const input = payloadOf<TokenRequest>(request);
+        if (scope.role === 'partner' && input.partnerId && input.partnerId !== scope.partnerId)
+          throw domainError(403, 'forbidden', 'A partner key issues tokens for its own partner only');
+        const partnerId = scope.role === 'partner' ? scope.partnerId : (input.partnerId ?? null);
+        if (partnerId) await requirePartner(trx, scope.tenantId, partnerId);
+        const expiresAt = Math.floor(Date.now() / 1000) + input.ttlSeconds;
+        const grant = {
+          tenantId: scope.tenantId,
+          keyId: scope.keyId,
           partnerId,
+          channels: input.channels,
+          memberRef: input.memberRef ?? null,
+          campaignId: input.campaignId ?? null,
+          expiresAt,
+        };
+        const { tenantId: _t, keyId: _k, ...shown } = grant;
+        const body = {
+          token: await issueToken(request.server.app.db, grant),
+          ...shown,
           expiresAt: new Date(expiresAt * 1000).toISOString(),
-        })
-        .code(201);
-    },
+        };
+        return { status: 201, body, replay: { ...body, token: null } };
+      }),
   },
 ];

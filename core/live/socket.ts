@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Server } from '@hapi/hapi';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { Database } from '../db/database.ts';
 import { bearerKey, scopeForKey } from '../http/auth.ts';
 import { CHANNEL_NAMES, type LiveEvent } from './channels.ts';
 import { LiveConnection, type Principal } from './connection.ts';
@@ -19,22 +20,50 @@ async function principalOf(server: Server, request: IncomingMessage): Promise<Pr
   if (token) {
     const checked = await checkToken(server.app.db, token);
     if (!checked.ok) return checked.reason;
-    const { tenantId, partnerId, channels } = checked.grant;
-    return { tenantId, partnerId, channels, role: partnerId ? 'partner' : 'viewer' };
+    const { tenantId, keyId, partnerId, channels, memberRef, campaignId } = checked.grant;
+    if ((await revokedKeys(server.app.db, [keyId])).has(keyId)) return 'key_revoked';
+    return {
+      tenantId,
+      keyId,
+      partnerId,
+      channels,
+      memberRef,
+      campaignId,
+      role: partnerId ? 'partner' : 'viewer',
+    };
   }
   const key = bearerKey(request.headers.authorization);
   if (!key) return 'credentials_missing';
   const scope = await scopeForKey(server.app, key);
   if (!scope) return 'key_invalid';
-  return { tenantId: scope.tenantId, role: scope.role, partnerId: scope.partnerId, channels: CHANNEL_NAMES };
+  const { tenantId, keyId, role, partnerId } = scope;
+  return { tenantId, keyId, role, partnerId, channels: CHANNEL_NAMES, memberRef: null, campaignId: null };
+}
+
+// Which of these keys are revoked (or gone).
+async function revokedKeys(db: Database, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const live = await db('api_keys').whereIn('id', ids).whereNull('revokedAt').pluck('id');
+  return new Set(ids.filter((id) => !live.includes(id)));
 }
 
 export function attachLiveFeed(server: Server) {
   const { db, config, logger } = server.app;
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const connections = new Map<WebSocket, LiveConnection>();
+  const revoke = (keyIds: Set<string>) => {
+    for (const connection of connections.values()) if (keyIds.has(connection.keyId)) connection.revoke();
+  };
+  // A revocation is a committed event that every process reads: it ends that key's sockets everywhere.
   const offer = (events: LiveEvent[]) => {
+    const revoked = events.filter((live) => live.event.type === 'api_key.revoked');
+    if (revoked.length) revoke(new Set(revoked.map((live) => String(live.event.data.keyId))));
     for (const connection of connections.values()) connection.offer(events);
+  };
+  // And a periodic check, for a revocation whose event this process missed while it was away.
+  const recheckKeys = async () => {
+    const ids = [...new Set([...connections.values()].map((connection) => connection.keyId))];
+    revoke(await revokedKeys(db, ids));
   };
 
   const accept = async (ws: WebSocket, request: IncomingMessage) => {
@@ -42,8 +71,10 @@ export function attachLiveFeed(server: Server) {
     const early: string[] = [];
     const keep = (data: Buffer) => early.push(data.toString());
     ws.on('message', keep);
-    const principal = await principalOf(server, request).catch(() => 'credentials_invalid');
+    const principal = await principalOf(server, request).catch(() => 'credentials_unverifiable');
     ws.off('message', keep);
+    // When the credentials could not be checked (the database is out), the client should come back.
+    if (principal === 'credentials_unverifiable') return ws.close(CLOSE.tryAgainLater, 'try_again_later');
     if (typeof principal === 'string') return ws.close(CLOSE.unauthorized, principal);
     const connection = new LiveConnection(ws, principal, db, config.liveBufferBytes);
     for (const text of early) connection.receive(text);
@@ -69,6 +100,7 @@ export function attachLiveFeed(server: Server) {
     stopHub = (await startHub(db, logger, offer)).stop;
     // A client that missed a ping's pong since the last one is gone: its socket is closed.
     pings = setInterval(() => {
+      recheckKeys().catch((error) => logger.warn({ err: error }, 'live key check failed'));
       for (const [ws, connection] of connections) {
         if (!connection.alive) {
           ws.terminate();

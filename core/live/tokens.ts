@@ -6,8 +6,13 @@ import type { Channel } from './channels.ts';
 
 export interface LiveGrant {
   tenantId: string;
+  // The API key that issued the token: revoking it ends the token too.
+  keyId: string;
   partnerId: string | null;
   channels: Channel[];
+  // Filters every subscription and snapshot of the token must keep to (one member, one campaign).
+  memberRef: string | null;
+  campaignId: string | null;
   expiresAt: number;
 }
 
@@ -27,9 +32,16 @@ async function signingKey(db: Database): Promise<Buffer> {
 const sign = (secret: Buffer, body: string) => createHmac('sha256', secret).update(body).digest();
 
 export async function issueToken(db: Database, grant: LiveGrant): Promise<string> {
-  const body = Buffer.from(
-    JSON.stringify({ t: grant.tenantId, p: grant.partnerId, c: grant.channels, e: grant.expiresAt }),
-  ).toString('base64url');
+  const claims = {
+    t: grant.tenantId,
+    k: grant.keyId,
+    p: grant.partnerId,
+    c: grant.channels,
+    m: grant.memberRef,
+    g: grant.campaignId,
+    e: grant.expiresAt,
+  };
+  const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
   return `tlt_${body}.${sign(await signingKey(db), body).toString('base64url')}`;
 }
 
@@ -46,8 +58,18 @@ export async function checkToken(db: Database, token: string): Promise<TokenChec
     return { ok: false, reason: 'token_invalid' };
   const claims = JSON.parse(Buffer.from(match[1], 'base64url').toString('utf8'));
   if (claims.e * 1000 <= Date.now()) return { ok: false, reason: 'token_expired' };
+  // A token from before tokens named their issuing key cannot be revoked with it: refused.
+  if (typeof claims.k !== 'string') return { ok: false, reason: 'token_invalid' };
   return {
     ok: true,
-    grant: { tenantId: claims.t, partnerId: claims.p, channels: claims.c, expiresAt: claims.e },
+    grant: {
+      tenantId: claims.t,
+      keyId: claims.k,
+      partnerId: claims.p,
+      channels: claims.c,
+      memberRef: claims.m ?? null,
+      campaignId: claims.g ?? null,
+      expiresAt: claims.e,
+    },
   };
 }

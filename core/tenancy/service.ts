@@ -1,8 +1,10 @@
 // Owns tenants and API keys: creation, listing, revocation and the first-start bootstrap.
 import { UniqueViolationError } from 'objection';
 import { recordAudit } from '../audit/log.ts';
+import { requirePartner } from '../catalog/partners.ts';
 import type { Role } from '../config.ts';
 import type { Database, Transaction } from '../db/database.ts';
+import { recordEvent } from '../events/outbox.ts';
 import type { Actor } from '../http/context.ts';
 import { domainError, notFound } from '../http/errors.ts';
 import { decodeCursor, isString, type Page, toPage } from '../http/pagination.ts';
@@ -47,6 +49,7 @@ export async function createKey(
       [{ in: 'payload', path: 'partnerId', message: 'partnerId goes with role partner' }],
     );
   }
+  if (input.partnerId) await requirePartner(trx, tenantId, input.partnerId);
   const row = await ApiKey.query(trx).insertAndFetch({
     tenantId,
     name: input.name,
@@ -102,6 +105,8 @@ export async function revokeKey(trx: Transaction, tenantId: string, id: string, 
     entityId: id,
     summary: `API key "${revoked[0].name}" revoked`,
   });
+  // Every process's live feed reads this and closes the key's sockets and its tokens' sockets.
+  await recordEvent(trx, { tenantId, type: 'api_key.revoked', subject: id, data: { keyId: id } });
 }
 
 export const DEFAULT_TENANT = 'default';

@@ -81,10 +81,24 @@ t.test('partner keys need a partner id, and only partner keys take one', async (
     body: { name: 'v', role: 'viewer', partnerId: randomUUID() },
   });
   t.equal(stray.status, 400);
-  const partner = await api('POST', '/v1/api-keys', {
+  const unknown = await api('POST', '/v1/api-keys', {
     body: { name: 'p', role: 'partner', partnerId: randomUUID() },
   });
+  t.equal(unknown.status, 404, "a partner id must name one of the tenant's partners");
+  t.equal(unknown.body.error.code, 'partner_not_found');
+  const otherTenant = await app.keyFor('admin', { tenant: 'partners-elsewhere' });
+  const theirs = await api('POST', '/v1/partners', { key: otherTenant, body: { name: 'Theirs' } });
+  const foreign = await api('POST', '/v1/api-keys', {
+    body: { name: 'p', role: 'partner', partnerId: theirs.body.id },
+  });
+  t.equal(foreign.body.error?.code, 'partner_not_found', "another tenant's partner is not found");
+  const ours = await api('POST', '/v1/partners', { body: { name: 'Ours' } });
+  const partner = await api('POST', '/v1/api-keys', {
+    body: { name: 'p', role: 'partner', partnerId: ours.body.id },
+  });
   t.equal(partner.status, 201);
+  const token = await api('POST', '/v1/live/tokens', { body: { partnerId: randomUUID() } });
+  t.equal(token.body.error?.code, 'partner_not_found', 'live tokens check their partner too');
 });
 
 t.test("another tenant's objects are 404, never revealed", async (t) => {

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { purgeIdempotencyKeys } from '../../core/http/idempotency.ts';
 import { runOnce } from '../../core/schedules/schedules.ts';
+import { hashKey } from '../../core/tenancy/keys.ts';
+import { type FaultProxy, startFaultProxy } from '../helpers/pg-fault-proxy.ts';
 import { startTestTessera } from '../helpers/tessera.ts';
 
 const app = await startTestTessera(t, { TESSERA_IDEMPOTENCY_LOCK_SECONDS: '1' });
@@ -111,9 +113,10 @@ t.test('a key whose first request is still running is 409 until it finishes', as
 
 t.test('a claim abandoned by a crashed request is taken over after the lock time', async (t) => {
   await app.db.raw(
-    `INSERT INTO idempotency_keys (tenant_id, key, fingerprint, status, locked_at)
-     SELECT tenant_id, 'crashed', 'fingerprint-of-something-else', 'in_progress', now() - interval '1 hour'
-     FROM api_keys LIMIT 1`,
+    `INSERT INTO idempotency_keys (tenant_id, api_key_id, key, fingerprint, status, locked_at)
+     SELECT tenant_id, id, 'crashed', 'fingerprint-of-something-else', 'in_progress', now() - interval '1 hour'
+     FROM api_keys WHERE key_hash = ?`,
+    [hashKey(app.adminKey)],
   );
   const other = await api('PUT', '/v1/members/crash', {
     headers: { 'idempotency-key': 'crashed' },
@@ -155,4 +158,127 @@ t.test('keys are purged after their time to live, by one server at a time', asyn
   t.same(await runOnce(app.db, schedule), { ran: true, result: 1 });
   t.equal((await app.db('idempotency_keys').where({ key: 'old-key' })).length, 0);
   t.ok((await app.db('idempotency_keys').where({ key: 'burst-1' })).length === 1, 'recent keys stay');
+});
+
+t.test("another API key's request with the same Idempotency-Key is independent", async (t) => {
+  const partnerOne = (
+    await api('POST', '/v1/partners', { body: { name: 'P1', ledgerAccess: 'redeem_and_credit' } })
+  ).body.id;
+  const partnerTwo = (
+    await api('POST', '/v1/partners', { body: { name: 'P2', ledgerAccess: 'redeem_and_credit' } })
+  ).body.id;
+  const p1 = await app.keyFor('partner', { partnerId: partnerOne });
+  const p2 = await app.keyFor('partner', { partnerId: partnerTwo });
+  const integration = await app.keyFor('integration');
+  await api('PUT', '/v1/members/idem-shared', { body: { name: 'Shared' } });
+
+  await t.test("a partner resending an admin's live token request gets its own, limited token", async (t) => {
+    const headers = { 'idempotency-key': 'live-token-1' };
+    const admins = await api('POST', '/v1/live/tokens', { headers, body: { ttlSeconds: 60 } });
+    t.equal(admins.body.partnerId, null);
+    const theirs = await api('POST', '/v1/live/tokens', { key: p1, headers, body: { ttlSeconds: 60 } });
+    t.equal(theirs.status, 201);
+    t.equal(theirs.headers.get('idempotent-replayed'), null);
+    t.equal(theirs.body.partnerId, partnerOne, "not the admin's unrestricted token");
+    t.not(theirs.body.token, admins.body.token);
+    const replayed = await api('POST', '/v1/live/tokens', { headers, body: { ttlSeconds: 60 } });
+    t.equal(replayed.body.token, null, 'a replay never shows a token again');
+    const stored = await app.db('idempotency_keys').where({ key: 'live-token-1' });
+    t.notOk(JSON.stringify(stored).includes(admins.body.token), 'no token is kept at rest');
+  });
+
+  await t.test("partner P1 resending P2's credit has its own credit applied", async (t) => {
+    const headers = { 'idempotency-key': 'credit-1' };
+    const body = { memberRef: 'idem-shared', amount: 10, source: 'partner' };
+    const second = await api('POST', '/v1/ledger/credits', { key: p2, headers, body });
+    const first = await api('POST', '/v1/ledger/credits', { key: p1, headers, body });
+    t.equal(first.status, 201);
+    t.not(first.body.id, second.body.id, "not P2's transfer");
+    t.equal(first.body.partnerId, partnerOne);
+    const credits = await app.db('ledger_transfers').where({ memberRef: 'idem-shared', kind: 'credit' });
+    t.equal(credits.length, 2, 'both credits applied');
+  });
+
+  await t.test('an integration key gets its own answer, never an admin’s full voucher code', async (t) => {
+    const headers = { 'idempotency-key': 'shared-issue-1' };
+    const body = { name: 'Idem' };
+    const admins = await api('PUT', '/v1/members/idem-voucher', { headers, body });
+    const theirs = await api('PUT', '/v1/members/idem-voucher', { key: integration, headers, body });
+    t.equal(admins.status, 201);
+    t.equal(theirs.status, 200, 'its own request ran: the member existed by then');
+    t.equal(theirs.headers.get('idempotent-replayed'), null);
+  });
+
+  await t.test('a refusal planted by a partner is not what an admin later receives', async (t) => {
+    const headers = { 'idempotency-key': 'planted-403' };
+    const body = { name: 'planted', role: 'viewer' };
+    const planted = await api('POST', '/v1/api-keys', { key: p1, headers, body });
+    t.equal(planted.status, 403);
+    const admins = await api('POST', '/v1/api-keys', { headers, body });
+    t.equal(admins.status, 201, "the admin's own request runs");
+    t.match(admins.body.key, /^tsk_/);
+  });
+});
+
+t.test('a lost answer to a committed request is replayed on retry, never applied twice', async (t) => {
+  let proxy: FaultProxy | undefined;
+  const faulty = await startTestTessera(t, {}, async (url) => {
+    proxy = await startFaultProxy(url);
+    t.teardown(() => proxy?.close());
+    return proxy.url;
+  });
+  const lossy = proxy as FaultProxy;
+  const call = faulty.api;
+  await call('PUT', '/v1/members/lost-1', { body: { name: 'Lost' } });
+  const once = async (path: string, key: string, body: object) => {
+    lossy.loseNextCommits(1);
+    const headers = { 'idempotency-key': key };
+    const first = await call('POST', path, { headers, body });
+    t.ok(first.status >= 500, `${path}: the first answer was lost (${first.status})`);
+    t.equal(lossy.lost(), lostBefore + 1, 'a COMMIT answer was dropped');
+    lostBefore = lossy.lost();
+    const retried = await call('POST', path, { headers, body });
+    t.equal(retried.headers.get('idempotent-replayed'), 'true', `${path}: the retry replays`);
+    return retried;
+  };
+  let lostBefore = 0;
+
+  const credit = await once('/v1/ledger/credits', 'lost-credit', {
+    memberRef: 'lost-1',
+    amount: 100,
+    source: 'admin',
+  });
+  t.equal(credit.status, 201);
+  const debit = await once('/v1/ledger/debits', 'lost-debit', {
+    memberRef: 'lost-1',
+    amount: 100,
+    source: 'loyalife',
+  });
+  t.equal(debit.status, 201, 'not refused as short: the debit took effect once');
+  await call('POST', '/v1/ledger/credits', { body: { memberRef: 'lost-1', amount: 50, source: 'admin' } });
+  const reserved = await call('POST', '/v1/ledger/reservations', {
+    body: { memberRef: 'lost-1', amount: 20, source: 'marketplace' },
+  });
+  const confirmed = await once(`/v1/ledger/reservations/${reserved.body.id}/confirm`, 'lost-confirm', {});
+  t.equal(confirmed.status, 200, 'not 409 reservation_not_pending');
+  const other = await call('POST', '/v1/ledger/reservations', {
+    body: { memberRef: 'lost-1', amount: 5, source: 'marketplace' },
+  });
+  const released = await once(`/v1/ledger/reservations/${other.body.id}/release`, 'lost-release', {});
+  t.equal(released.status, 200);
+
+  const transfers = await faulty.db('ledger_transfers').where({ memberRef: 'lost-1' }).orderBy('id');
+  t.same(
+    transfers.map((row) => [row.kind, row.amount, row.status]),
+    [
+      ['credit', 100, 'posted'],
+      ['debit', 100, 'posted'],
+      ['credit', 50, 'posted'],
+      ['reservation', 20, 'posted'],
+      ['reservation', 5, 'voided'],
+    ],
+    'one transfer for each operation',
+  );
+  const balance = await call('GET', '/v1/members/lost-1/balance');
+  t.match(balance.body, { available: 30, pending: 0 });
 });

@@ -1,7 +1,9 @@
-// A Jepsen-style bank test: many clients move points at random, then the ledger's invariants are checked.
+// A Jepsen-style bank test: many clients move points at random while a proxy loses some of the database's
+// answers to COMMIT; clients retry with the same Idempotency-Key, then the ledger's invariants are checked.
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { derivedCounters } from '../../core/ledger/accounts.ts';
+import { type FaultProxy, startFaultProxy } from '../helpers/pg-fault-proxy.ts';
 import { type ApiResponse, startTestTessera } from '../helpers/tessera.ts';
 
 const MEMBERS = 20;
@@ -9,7 +11,16 @@ const CLIENTS = 64;
 // A fixed amount of work, not a time window, so that a slow machine checks as much as a fast one.
 const OPERATIONS = 1000;
 
-const app = await startTestTessera(t, { TESSERA_DB_POOL_MAX: '40' });
+// The share of COMMIT answers lost between Tessera and PostgreSQL during the run.
+const LOST_COMMIT_RATE = 0.03;
+
+let proxy: FaultProxy | undefined;
+const app = await startTestTessera(t, { TESSERA_DB_POOL_MAX: '40' }, async (url) => {
+  proxy = await startFaultProxy(url);
+  t.teardown(() => proxy?.close());
+  return proxy.url;
+});
+const lossy = proxy as FaultProxy;
 const { api } = app;
 const tenantId = (await app.db('tenants').where({ name: 'default' }).first()).id;
 const refs = Array.from({ length: MEMBERS }, (_, i) => `bank-${i}`);
@@ -25,19 +36,31 @@ const pending: string[] = [];
 const reversible: string[] = [];
 const unexpected: string[] = [];
 let repeats = 0;
+let retries = 0;
 
 const ALLOWED_REFUSALS = new Set([
   'insufficient_balance',
   'reservation_not_pending',
   'already_reversed',
   'not_reversible',
-  'idempotency_in_progress',
 ]);
+
+// A lost answer (5xx) or a retry that overtakes it (409 in progress) is retried with the same key, as a
+// client must: the answer it finally gets is the operation's one outcome.
+async function sendUntilAnswered(path: string, body: object, key: string): Promise<ApiResponse> {
+  for (;;) {
+    const response = await api('POST', path, { body, headers: { 'idempotency-key': key } });
+    const busy = response.body?.error?.code === 'idempotency_in_progress';
+    if (response.status < 500 && !busy) return response;
+    retries++;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 // Some requests are sent twice with the same key: the second must replay the first exactly.
 async function send(path: string, body: object): Promise<ApiResponse> {
   const key = randomUUID();
-  const first = await api('POST', path, { body, headers: { 'idempotency-key': key } });
+  const first = await sendUntilAnswered(path, body, key);
   if (Math.random() < 0.2) {
     repeats++;
     const again = await api('POST', path, { body, headers: { 'idempotency-key': key } });
@@ -110,6 +133,7 @@ const operations: Array<(memberRef?: string) => Promise<void>> = [
 t.test('random concurrent movements keep every ledger invariant', async (t) => {
   // An opening credit each, so that every member has an account before the run.
   for (const ref of refs) await operations[0](ref);
+  lossy.loseCommitRate(LOST_COMMIT_RATE);
   let count = 0;
   const client = async () => {
     while (count < OPERATIONS) {
@@ -118,7 +142,9 @@ t.test('random concurrent movements keep every ledger invariant', async (t) => {
     }
   };
   await Promise.all(Array.from({ length: CLIENTS }, client));
+  lossy.loseCommitRate(0);
   t.ok(repeats > 0, `${count} operations, ${repeats} repeated with the same key`);
+  t.ok(lossy.lost() > 0, `${lossy.lost()} COMMIT answers lost, ${retries} retries`);
   t.same(unexpected, [], 'no unexpected answer, and every repeated request replayed its first answer');
 
   const accounts = await derivedCounters(app.db, tenantId);

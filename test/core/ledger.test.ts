@@ -333,8 +333,8 @@ t.test('roles: viewers read, partners move only their own transfers', async (t) 
   t.equal((await api('GET', `/v1/members/${ref}/balance`, { key: viewer })).status, 200);
 
   const partnerA = randomUUID();
-  const keyA = await app.keyFor('partner', { partnerId: partnerA });
-  const keyB = await app.keyFor('partner', { partnerId: randomUUID() });
+  const keyA = await app.keyFor('partner', { partnerId: partnerA, ledgerAccess: 'redeem' });
+  const keyB = await app.keyFor('partner', { partnerId: randomUUID(), ledgerAccess: 'redeem' });
   const reserved = await api('POST', '/v1/ledger/reservations', {
     key: keyA,
     body: { memberRef: ref, amount: 10, source: 'loyalife' },
@@ -365,6 +365,61 @@ t.test('roles: viewers read, partners move only their own transfers', async (t) 
   const otherTenant = await app.keyFor('admin', { tenant: 'elsewhere' });
   t.equal((await api('GET', `/v1/ledger/transfers/${reserved.body.id}`, { key: otherTenant })).status, 404);
   t.equal((await api('GET', `/v1/members/${ref}/balance`, { key: otherTenant })).status, 404);
+});
+
+t.test('partner keys use the ledger only as far as their partner was granted', async (t) => {
+  const ref = await memberWith(100);
+  const created = await api('POST', '/v1/partners', { body: { name: 'Coffee house' } });
+  t.equal(created.body.ledgerAccess, 'none', 'a redemption partner has no ledger access by default');
+  const partnerId = created.body.id;
+  const key = await app.keyFor('partner', { partnerId });
+  const attempts = {
+    balance: () => api('GET', `/v1/members/${ref}/balance`, { key }),
+    credit: () =>
+      api('POST', '/v1/ledger/credits', { key, body: { memberRef: ref, amount: 5, source: 'partner' } }),
+    reserve: () =>
+      api('POST', '/v1/ledger/reservations', {
+        key,
+        body: { memberRef: ref, amount: 5, source: 'loyalife' },
+      }),
+    debit: () =>
+      api('POST', '/v1/ledger/debits', { key, body: { memberRef: ref, amount: 5, source: 'loyalife' } }),
+  };
+  const statuses = async () =>
+    Object.fromEntries(
+      await Promise.all(Object.entries(attempts).map(async ([name, call]) => [name, (await call()).status])),
+    );
+  const denied = await attempts.balance();
+  t.equal(denied.status, 403);
+  t.equal(denied.body.error.code, 'ledger_access_denied');
+  t.same(await statuses(), { balance: 403, credit: 403, reserve: 403, debit: 403 }, 'none: nothing');
+
+  const grant = (ledgerAccess: string) =>
+    api('PATCH', `/v1/partners/${partnerId}`, { body: { ledgerAccess } });
+  t.equal((await grant('redeem')).body.ledgerAccess, 'redeem');
+  t.same(await statuses(), { balance: 200, credit: 403, reserve: 201, debit: 201 }, 'redeem: no credits');
+  await grant('redeem_and_credit');
+  t.same(await statuses(), { balance: 200, credit: 201, reserve: 201, debit: 201 }, 'and credit');
+  await grant('none');
+  t.same(await statuses(), { balance: 403, credit: 403, reserve: 403, debit: 403 }, 'taken back at once');
+  const integration = await app.keyFor('integration');
+  t.equal(
+    (
+      await api('POST', '/v1/ledger/credits', {
+        key: integration,
+        body: { memberRef: ref, amount: 1, source: 'crm' },
+      })
+    ).status,
+    201,
+    'integration keys credit',
+  );
+  const partnerKey = await app.keyFor('partner', { partnerId });
+  t.equal(
+    (await api('PATCH', `/v1/partners/${partnerId}`, { key: partnerKey, body: { ledgerAccess: 'redeem' } }))
+      .status,
+    403,
+    'a partner cannot grant itself access',
+  );
 });
 
 t.test("the seed's story: marketplace and Loyalife redeem at the same instant", async (t) => {

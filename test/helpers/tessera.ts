@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { t as root } from 'tap';
 import { type Config, loadConfig, type Role } from '../../core/config.ts';
 import type { Database } from '../../core/db/database.ts';
+import type { LedgerAccess } from '../../core/http/context.ts';
 import { createLogger } from '../../core/log.ts';
 import { startTessera, type Tessera } from '../../core/runtime.ts';
 import { Tenant } from '../../core/tenancy/model.ts';
@@ -39,6 +40,13 @@ export async function freshDatabaseUrl(t: Test): Promise<string> {
   return database.url;
 }
 
+export interface KeyOptions {
+  tenant?: string;
+  partnerId?: string;
+  // A partner key's partner is made with this ledger access (default none, as for a real partner).
+  ledgerAccess?: LedgerAccess;
+}
+
 export interface TestTessera {
   url: string;
   db: Database;
@@ -46,24 +54,41 @@ export interface TestTessera {
   config: Config;
   tessera: Tessera;
   api: (method: string, path: string, options?: CallOptions) => Promise<ApiResponse>;
-  keyFor: (role: Role, options?: { tenant?: string; partnerId?: string }) => Promise<string>;
+  keyFor: (role: Role, options?: KeyOptions) => Promise<string>;
 }
 
 export function testConfig(env: Record<string, string>): Config {
   return loadConfig({ PORT: '0', LOG_LEVEL: process.env.TESSERA_TEST_LOG_LEVEL ?? 'silent', ...env });
 }
 
-export async function startTestTessera(t: Test, env: Record<string, string> = {}): Promise<TestTessera> {
-  const databaseUrl = await freshDatabaseUrl(t);
+// `reach` may put something between Tessera and its database (a fault-injecting proxy).
+export async function startTestTessera(
+  t: Test,
+  env: Record<string, string> = {},
+  reach: (databaseUrl: string) => Promise<string> = async (url) => url,
+): Promise<TestTessera> {
+  const databaseUrl = await reach(await freshDatabaseUrl(t));
   const adminKey = `tsk_test_${randomBytes(16).toString('hex')}`;
   const config = testConfig({ DATABASE_URL: databaseUrl, TESSERA_ADMIN_KEY: adminKey, ...env });
   const tessera = await startTessera(config, createLogger(config.logLevel));
   t.teardown(() => tessera.stop());
   const db = tessera.db;
-  const keyFor = async (role: Role, options: { tenant?: string; partnerId?: string } = {}) => {
+  const keyFor = async (role: Role, options: KeyOptions = {}) => {
     const name = options.tenant ?? DEFAULT_TENANT;
     return db.transaction(async (trx) => {
       const tenant = (await Tenant.query(trx).findOne({ name })) ?? (await createTenant(trx, name));
+      // A partner key belongs to one of the tenant's partners: made here when the test names a new one.
+      if (options.partnerId) {
+        const made = trx('partners')
+          .insert({
+            id: options.partnerId,
+            tenantId: tenant.id,
+            name: `partner ${options.partnerId}`,
+            ledgerAccess: options.ledgerAccess ?? 'none',
+          })
+          .onConflict('id');
+        await (options.ledgerAccess ? made.merge(['ledgerAccess']) : made.ignore());
+      }
       const created = await createKey(
         trx,
         tenant.id,

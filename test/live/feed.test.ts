@@ -51,7 +51,7 @@ t.test(
 
 t.test('events arrive in commit order, isolated by tenant, filter and partner', async (t) => {
   const app = await startTestTessera(t);
-  const partnerId = '3f1c9a52-8f0e-4a8e-9a59-0c3b6f0d2b11';
+  const partnerId = (await app.api('POST', '/v1/partners', { body: { name: 'Live partner' } })).body.id;
   const admin = await connectLive(app.url, { key: app.adminKey });
   admin.send({ type: 'subscribe', channels: ['ledger'] });
   const filtered = await connectLive(app.url, { key: app.adminKey });
@@ -184,4 +184,79 @@ t.test('a client that does not read is dropped with 4008; the others keep receiv
   );
   t.equal(reader.events().length, 100, 'the reading client got every one');
   reader.ws.close();
+});
+
+t.test('revoking a key ends its sockets and its tokens, on every process', async (t) => {
+  const app = await startTestTessera(t);
+  const databaseUrl = app.config.databaseUrl as string;
+  // A second process, with no key cache of its own in play.
+  const other = await spawnServer({ DATABASE_URL: databaseUrl, TESSERA_ROLES: 'api', LOG_LEVEL: 'silent' });
+  t.teardown(() => other.stop());
+  const created = await app.api('POST', '/v1/api-keys', { body: { name: 'wallboard', role: 'viewer' } });
+  const viewerKey = created.body.key;
+  const viewer = apiClient(app.url, viewerKey);
+  const token = (await viewer('POST', '/v1/live/tokens', { body: { channels: ['ledger'] } })).body.token;
+  const direct = await connectLive(app.url, { key: viewerKey });
+  const elsewhere = await connectLive(other.url, { key: viewerKey });
+  const tokened = await connectLive(other.url, { token });
+  for (const client of [direct, elsewhere, tokened]) client.send({ type: 'subscribe', channels: ['ledger'] });
+  for (const client of [direct, elsewhere, tokened])
+    await client.waitFor((m) => m.some((x) => x.type === 'subscribed'), 'subscribed');
+
+  t.equal((await app.api('DELETE', `/v1/api-keys/${created.body.id}`)).status, 204);
+  for (const client of [direct, elsewhere, tokened])
+    t.same(await client.closed, { code: 4401, reason: 'key_revoked' });
+  const again = await connectLive(other.url, { token });
+  t.same(await again.closed, { code: 4401, reason: 'key_revoked' }, 'its tokens no longer connect');
+});
+
+t.test('snapshots keep to the credentials: the channel they need, the member a token is for', async (t) => {
+  const app = await startTestTessera(t);
+  await app.api('PUT', '/v1/members/snap-1', { body: { name: 'One' } });
+  await app.api('PUT', '/v1/members/snap-2', { body: { name: 'Two' } });
+  await credit(app, 'snap-1', 40);
+  await credit(app, 'snap-2', 70);
+  const ask = async (token: string, message: object) => {
+    const client = await connectLive(app.url, { token });
+    client.send(message);
+    await client.waitFor((m) => m.length > 0, 'an answer');
+    client.ws.close();
+    return client.messages[0];
+  };
+  const issue = async (body: object) => (await app.api('POST', '/v1/live/tokens', { body })).body.token;
+  const campaignsOnly = await issue({ channels: ['campaigns'] });
+  t.match(await ask(campaignsOnly, { type: 'snapshot', resource: 'balance', memberRef: 'snap-2' }), {
+    type: 'error',
+    code: 'channel_not_allowed',
+  });
+  const memberOne = await issue({ channels: ['ledger'], memberRef: 'snap-1' });
+  t.match(await ask(memberOne, { type: 'snapshot', resource: 'balance', memberRef: 'snap-1' }), {
+    type: 'snapshot',
+    balance: { available: 40 },
+  });
+  t.match(await ask(memberOne, { type: 'snapshot', resource: 'balance', memberRef: 'snap-2' }), {
+    type: 'error',
+    code: 'forbidden',
+  });
+  t.match(
+    await ask(memberOne, { type: 'subscribe', channels: ['ledger'], filter: { memberRef: 'snap-2' } }),
+    {
+      type: 'error',
+      code: 'forbidden',
+    },
+  );
+  const subscribed = await connectLive(app.url, { token: memberOne });
+  subscribed.send({ type: 'subscribe', channels: ['ledger'] });
+  await subscribed.waitFor((m) => m.some((x) => x.type === 'subscribed'), 'subscribed');
+  t.same(subscribed.messages[0].filter, { memberRef: 'snap-1' }, "the token's member is the filter");
+  await credit(app, 'snap-2', 1);
+  await credit(app, 'snap-1', 2);
+  await eventsOf(subscribed, 1);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.same(
+    subscribed.events().map((e) => e.event.data.memberRef),
+    ['snap-1'],
+    "only the token's member's events",
+  );
+  subscribed.ws.close();
 });
