@@ -78,7 +78,7 @@ const variables = {
   ],
   TESSERA_ADMIN_KEY: ['adminKey', Joi.string().min(24).max(200).pattern(/^\S+$/)],
   TESSERA_DB_POOL_MAX: ['dbPoolMax', int(2, 500), '20'],
-  TESSERA_DB_TIMEOUT_MS: ['dbTimeoutMs', int(100, 600_000), '5000'],
+  TESSERA_DB_TIMEOUT_MS: ['dbTimeoutMs', int(100, 600_000), '10000'],
   TESSERA_IDEMPOTENCY_TTL_HOURS: ['idempotencyTtlHours', int(24), '24'],
   TESSERA_IDEMPOTENCY_LOCK_SECONDS: ['idempotencyLockSeconds', int(1), '60'],
   TESSERA_IDEMPOTENCY_PURGE_CRON: ['idempotencyPurgeCron', cronExpression, '*/10 * * * *'],

@@ -26,10 +26,20 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
+// Migrations run on a connection of their own, without the statement timeout that requests have.
+async function migrate(url: string): Promise<string[]> {
+  const migrator = openDatabase(url, 2);
+  try {
+    return await migrateToLatest(migrator);
+  } finally {
+    await migrator.destroy();
+  }
+}
+
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
   if (config.databaseUrl) {
-    const db = openDatabase(config.databaseUrl, config.dbPoolMax);
-    await migrateToLatest(db);
+    await migrate(config.databaseUrl);
+    const db = openDatabase(config.databaseUrl, config.dbPoolMax, config.dbTimeoutMs);
     return { db, url: config.databaseUrl, close: () => db.destroy() };
   }
   const postgres = await startEmbeddedPostgres({
@@ -40,9 +50,9 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   try {
     await ensureDatabase(postgres.url(), EMBEDDED_DATABASE);
     const url = postgres.url(EMBEDDED_DATABASE);
-    const db = openDatabase(url, config.dbPoolMax);
-    const applied = await migrateToLatest(db);
+    const applied = await migrate(url);
     if (applied.length) logger.info({ applied }, 'migrations applied');
+    const db = openDatabase(url, config.dbPoolMax, config.dbTimeoutMs);
     return {
       db,
       url,

@@ -26,7 +26,7 @@ export const healthRoutes: ServerRoute[] = [
         return { status: 'ready' };
       } catch (error) {
         request.app.log.warn({ err: error }, 'readiness check failed');
-        return h.response({ status: 'database_unavailable' }).code(503);
+        return h.response({ status: 'database_unavailable' }).code(503).header('Retry-After', '5');
       }
     },
   },

@@ -80,7 +80,40 @@ function isDataException(error: Error): boolean {
   return error instanceof DataError || (typeof code === 'string' && code.startsWith('22'));
 }
 
+// How long a client should wait before retrying while the database is unavailable.
+const RETRY_AFTER_SECONDS = 5;
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+// knex puts the statement before the driver's message: "SELECT ... - Connection terminated unexpectedly".
+const UNREACHABLE_MESSAGES =
+  /(?:^| - )(Connection terminated|Query read timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Knex: Timeout acquiring a connection|timeout expired$)/;
+
+// The database could not be reached or did not answer in time (stopped, frozen, restarting, full):
+// SQLSTATE class 08, 57P01-57P03, 53300, a socket error, or a client-side timeout.
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const cause = (error as { nativeError?: unknown }).nativeError ?? error;
+  const { code, message, name } = cause as { code?: unknown; message?: unknown; name?: unknown };
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || /^(08|57P0[123]|53300)/.test(code)))
+    return true;
+  if (name === 'KnexTimeoutError') return true;
+  return typeof message === 'string' && UNREACHABLE_MESSAGES.test(message);
+}
+
+export function databaseUnavailable(): Boom.Boom {
+  const error = domainError(503, 'database_unavailable', 'The database is unavailable; try again shortly');
+  error.output.headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
+  return error;
+}
+
 function toBoom(error: Error): Boom.Boom {
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   if (isDataException(error)) {
     return domainError(
       400,

@@ -12,7 +12,7 @@ t.test('every default, with no variable set, has its parsed type and value', asy
     logLevel: 'info',
     adminKey: undefined,
     dbPoolMax: 20,
-    dbTimeoutMs: 5000,
+    dbTimeoutMs: 10_000,
     idempotencyTtlHours: 24,
     idempotencyLockSeconds: 60,
     idempotencyPurgeCron: '*/10 * * * *',
