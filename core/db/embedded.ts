@@ -1,7 +1,7 @@
 // Owns the embedded PostgreSQL: real Postgres binaries under the data dir when no DATABASE_URL is given.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
@@ -57,12 +57,29 @@ function isAlive(pid: number): boolean {
   }
 }
 
+// Whether `pid` is the postmaster of this data directory: it runs with `-D <pgDir>`. Where the process
+// table cannot be read (no /proc), a live pid is taken to be it.
+async function isPostmasterOf(pid: number, pgDir: string): Promise<boolean> {
+  if (!isAlive(pid)) return false;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+  if (cmdline === null) return !existsSync('/proc/self');
+  const args = cmdline.split('\0');
+  return args.some((arg) => /postgres$/.test(arg)) && args.includes(pgDir);
+}
+
 // A server started by another Tessera process (for example the CLI beside a running server) is reused.
-async function runningPort(pgDir: string): Promise<number | undefined> {
+// A lock left by a crash whose pid now belongs to another process is removed, or PostgreSQL would
+// refuse to start over it.
+async function runningPort(pgDir: string, log: (message: string) => void): Promise<number | undefined> {
   const pidFile = path.join(pgDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const [pid, , , port] = (await readFile(pidFile, 'utf8')).split('\n');
-  return isAlive(Number(pid)) ? Number(port) : undefined;
+  if (await isPostmasterOf(Number(pid), pgDir)) return Number(port);
+  log(`removing stale ${pidFile}: process ${pid} is not this data directory's PostgreSQL`);
+  await rm(pidFile).catch((error: Error) => {
+    throw new Error(`Tessera cannot start: remove the stale lock file ${pidFile} (${error.message})`);
+  });
+  return undefined;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<RunningPostgres> {
@@ -77,11 +94,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
     (database = 'postgres') =>
       `postgres://${USER}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${database}`;
 
-  const reused = await runningPort(pgDir);
+  const log = options.onLog ?? (() => {});
+  const reused = await runningPort(pgDir, log);
   if (reused) return { url: url(reused), stop: async () => {} };
 
   const port = options.port || (await freePort());
-  const log = options.onLog ?? (() => {});
   const postgres = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,

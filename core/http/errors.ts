@@ -112,8 +112,27 @@ export function databaseUnavailable(): Boom.Boom {
   return error;
 }
 
+// Database constraints that stand for a domain rule, each with the refusal a caller gets. Modules
+// register their own, so that the rule holds even if the code above it is wrong.
+const constraintRefusals = new Map<string, () => Boom.Boom>();
+
+export function refuseConstraint(constraint: string, refusal: () => Boom.Boom): void {
+  constraintRefusals.set(constraint, refusal);
+}
+
+function constraintRefusal(error: Error): Boom.Boom | undefined {
+  const cause = ((error as { nativeError?: unknown }).nativeError ?? error) as {
+    code?: unknown;
+    constraint?: unknown;
+  };
+  if (cause.code !== '23514' || typeof cause.constraint !== 'string') return undefined;
+  return constraintRefusals.get(cause.constraint)?.();
+}
+
 function toBoom(error: Error): Boom.Boom {
   if (isDatabaseUnavailable(error)) return databaseUnavailable();
+  const refusal = constraintRefusal(error);
+  if (refusal) return refusal;
   if (isDataException(error)) {
     return domainError(
       400,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { sweepExpiredReservations } from '../../core/ledger/expiry.ts';
-import { startTestTessera } from '../helpers/tessera.ts';
+import { apiClient, startTestTessera } from '../helpers/tessera.ts';
 
 // The background sweep is off (it would fire once a year): these tests run it themselves, at the moment
 // they mean to, and a sweep in between would expire reservations a test is about to confirm.
@@ -469,4 +469,41 @@ t.test('the database refuses an overdraft even from SQL', async (t) => {
     app.db('ledger_accounts').where({ id: member.id }).update({ debitsPosted: 11 }),
     /ledger_accounts_no_overdraft/,
   );
+});
+
+t.test('no balance passes Number.MAX_SAFE_INTEGER: such a movement is refused whole', async (t) => {
+  const big = apiClient(app.url, await app.keyFor('admin', { tenant: 'big-balances' }));
+  await big('PUT', '/v1/members/whale', { body: { name: 'Whale' } });
+  await big('POST', '/v1/ledger/credits', { body: { memberRef: 'whale', amount: 1, source: 'admin' } });
+  // As if after ~9,000 of the largest credits allowed: five points below the limit.
+  const member = await app.db('members').where({ externalRef: 'whale' }).first('id');
+  await app
+    .db('ledgerAccounts')
+    .where({ id: member.id })
+    .update({ creditsPosted: Number.MAX_SAFE_INTEGER - 5 });
+  const over = await big('POST', '/v1/ledger/credits', {
+    body: { memberRef: 'whale', amount: 10, source: 'admin' },
+  });
+  t.equal(over.status, 409);
+  t.equal(over.body.error.code, 'balance_limit_exceeded');
+  const keyed = await big('POST', '/v1/ledger/credits', {
+    body: { memberRef: 'whale', amount: 6, source: 'admin' },
+    headers: { 'idempotency-key': 'whale-1' },
+  });
+  t.equal(keyed.body.error?.code, 'balance_limit_exceeded', 'on the transactional path too');
+  const exact = await big('POST', '/v1/ledger/credits', {
+    body: { memberRef: 'whale', amount: 5, source: 'admin' },
+  });
+  t.equal(exact.status, 201);
+  t.equal(exact.body.balance.available, Number.MAX_SAFE_INTEGER, 'exact to the last point');
+  const plusOne = await big('POST', '/v1/ledger/credits', {
+    body: { memberRef: 'whale', amount: 1, source: 'admin' },
+  });
+  t.equal(plusOne.body.error?.code, 'balance_limit_exceeded');
+  const refused = await big('POST', '/v1/ledger/credits', {
+    body: { memberRef: 'whale', amount: 1_000_000_000_001, source: 'admin' },
+  });
+  t.equal(refused.status, 400, 'one transfer is at most 10^12 points');
+  const transfers = await app.db('ledgerTransfers').where({ memberRef: 'whale' });
+  t.equal(transfers.length, 2, 'refused movements left no transfer');
 });

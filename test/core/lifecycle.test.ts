@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -54,6 +55,22 @@ t.test(
     t.equal(member.status, 200, 'the old key still works');
     t.equal(member.body.name, 'Kept through shutdown');
     t.equal(await second.stop('SIGINT'), 0);
+
+    // A crash left the lock behind, and its pid now belongs to another live process.
+    const squatter = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    t.teardown(() => squatter.kill('SIGKILL'));
+    await writeFile(
+      path.join(dataDir, 'pg', 'postmaster.pid'),
+      pidFile.replace(/^\d+/, String(squatter.pid)),
+    );
+    const third = await spawnServer(env);
+    t.teardown(() => third.stop('SIGKILL'));
+    t.equal(
+      (await apiClient(third.url, adminKey as string)('GET', '/v1/members/keeper')).status,
+      200,
+      'started anyway',
+    );
+    t.equal(await third.stop('SIGINT'), 0);
   },
 );
 
