@@ -37,6 +37,17 @@ function schedulesFor(config: Config): Schedule[] {
   ];
 }
 
+// From here on every answer says `Connection: close`; closing the listener destroys the keep-alive
+// connections that are idle (a request arriving on one is never read, so nothing commits without its
+// answer reaching the client, who may retry it with its Idempotency-Key), and the stop waits for the
+// rest to finish their request, up to the shutdown timeout.
+async function stopListening(server: Server, timeoutMs: number): Promise<void> {
+  server.app.stopping = true;
+  const cutOff = setTimeout(() => server.listener.closeAllConnections(), timeoutMs);
+  await server.stop({ timeout: timeoutMs });
+  clearTimeout(cutOff);
+}
+
 function announceAdminKey(key: string): void {
   process.stdout.write(
     `\nTessera created tenant "default" and its first admin API key. It is shown this once:\n\n  ${key}\n\n` +
@@ -61,7 +72,7 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
     // Stop accepting and let in-flight requests finish, then workers, then the database; once.
     let stopped: Promise<void> | undefined;
     const stop = async () => {
-      await server.stop({ timeout: config.shutdownTimeoutMs });
+      await stopListening(server, config.shutdownTimeoutMs);
       await stopSchedules();
       await webhookWorker?.stop();
       await jobs.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: true });

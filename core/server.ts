@@ -42,6 +42,9 @@ export async function createServer({ config, db, logger, queue }: ServerDeps): P
       payload: { maxBytes: config.maxBodyBytes, allow: 'application/json' },
     },
     router: { stripTrailingSlash: true },
+    // Tessera drains connections itself on stop (core/runtime.ts): hapi's clean stop half-closes idle
+    // keep-alive connections, and a request that still arrives on one is processed but never answered.
+    operations: { cleanStop: false },
   });
   Object.assign(server.app, { config, db, logger, queue });
 

@@ -33,6 +33,8 @@ declare module '@hapi/hapi' {
     keyCache: KeyCache;
     // The job queue: mutations enqueue deliveries in their own transaction.
     queue: PgBoss;
+    // Set when the process begins to stop: answers close their connections.
+    stopping?: boolean;
   }
   interface RequestApplicationState {
     requestId: string;

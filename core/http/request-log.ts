@@ -20,7 +20,10 @@ export function registerRequestLog(server: Server): void {
     request.app.log?.error({ err: data?.err ?? event.error, tags: event.tags }, 'request error');
   });
   server.ext('onPreResponse', (request: Request, h: ResponseToolkit) => {
-    (request.response as ResponseObject).header('x-request-id', request.app.requestId);
+    const response = request.response as ResponseObject;
+    response.header('x-request-id', request.app.requestId);
+    // A stopping server takes no further request on this connection (see core/runtime.ts).
+    if (request.server.app.stopping) response.header('connection', 'close');
     return h.continue;
   });
   server.events.on('response', (request) => {

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import t from 'tap';
+import { openDatabase } from '../../core/db/database.ts';
 import { spawnServer } from '../helpers/process.ts';
-import { apiClient, startTestTessera } from '../helpers/tessera.ts';
+import { apiClient, freshDatabaseUrl, startTestTessera } from '../helpers/tessera.ts';
 
 t.test(
   'embedded Postgres: first start prints a key, SIGTERM finishes in-flight work, a restart keeps the data',
@@ -84,4 +86,45 @@ t.test('with DATABASE_URL no embedded Postgres is started', async (t) => {
   const app = await startTestTessera(t, { TESSERA_DATA_DIR: dataDir });
   t.equal((await app.api('GET', '/health/ready', { key: null })).status, 200);
   t.notOk(existsSync(path.join(dataDir, 'pg')), 'nothing under the data dir');
+});
+
+t.test('on SIGTERM every committed credit reaches its client: none is reset after committing', async (t) => {
+  const databaseUrl = await freshDatabaseUrl(t);
+  const adminKey = `tsk_test_${randomBytes(16).toString('hex')}`;
+  const server = await spawnServer({ DATABASE_URL: databaseUrl, TESSERA_ADMIN_KEY: adminKey });
+  t.teardown(() => server.stop('SIGKILL'));
+  const api = apiClient(server.url, adminKey);
+  await api('PUT', '/v1/members/drain', { body: { name: 'Drain' } });
+  let acknowledged = 0;
+  let failed = 0;
+  let stopping = false;
+  // Keep-alive clients credit in a loop until the server is gone.
+  const client = async () => {
+    while (true) {
+      try {
+        const response = await api('POST', '/v1/ledger/credits', {
+          body: { memberRef: 'drain', amount: 1, source: 'admin' },
+        });
+        if (response.status === 201) acknowledged++;
+        else failed++;
+      } catch {
+        if (stopping) return;
+        failed++;
+      }
+    }
+  };
+  const clients = Array.from({ length: 16 }, client);
+  while (acknowledged < 100) await new Promise((resolve) => setTimeout(resolve, 10));
+  stopping = true;
+  t.equal(await server.stop('SIGTERM'), 0, 'clean exit');
+  await Promise.all(clients);
+  const db = openDatabase(databaseUrl, 1);
+  t.teardown(() => db.destroy());
+  const stored = await db('ledgerTransfers').where({ memberRef: 'drain' }).count({ n: '*' }).first();
+  t.equal(
+    Number(stored?.n),
+    acknowledged,
+    `every one of the ${acknowledged} committed credits was acknowledged`,
+  );
+  t.equal(failed, 0, 'no request failed before the stop');
 });
