@@ -4,6 +4,7 @@ import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../core/http/context.ts';
 import { mutate } from '../core/http/mutation.ts';
 import { pageQuery } from '../core/http/pagination.ts';
+import { noBody } from '../core/http/payloads.ts';
 import type { AddressPolicy } from './address-guard.ts';
 import {
   changeEndpoint,
@@ -129,7 +130,7 @@ export const webhookRoutes: ServerRoute[] = [
       description: 'Delete an endpoint and its messages',
       tags: ['api', 'webhooks'],
       auth: managers,
-      validate: { params: idParams },
+      validate: { params: idParams, payload: noBody },
     },
     handler: (request, h) =>
       mutate(request, h, async (trx) => {
@@ -144,7 +145,7 @@ export const webhookRoutes: ServerRoute[] = [
       description: 'A new signing secret; the previous one keeps signing beside it for 24 hours',
       tags: ['api', 'webhooks'],
       auth: managers,
-      validate: { params: idParams },
+      validate: { params: idParams, payload: noBody },
     },
     handler: (request, h) =>
       mutate(request, h, async (trx) => {
@@ -182,7 +183,7 @@ export const webhookRoutes: ServerRoute[] = [
         'scheduled retry is sent now instead.',
       tags: ['api', 'webhooks'],
       auth: managers,
-      validate: { params: idParams },
+      validate: { params: idParams, payload: noBody },
     },
     handler: (request, h) =>
       mutate(request, h, async (trx) => ({
@@ -221,7 +222,7 @@ export const webhookRoutes: ServerRoute[] = [
       description: 'Send a `webhook.test` event to this endpoint only',
       tags: ['api', 'webhooks'],
       auth: managers,
-      validate: { params: idParams },
+      validate: { params: idParams, payload: noBody },
     },
     handler: (request, h) =>
       mutate(request, h, async (trx) => ({

@@ -4,6 +4,7 @@ import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
+import { noBody } from '../http/payloads.ts';
 import type { CampaignAction, CampaignStatus } from './lifecycle.ts';
 import { campaignEdit, campaignInput, simulatedEvent } from './schema.ts';
 import {
@@ -25,7 +26,12 @@ const idOf = (request: Parameters<typeof paramsOf>[0]) => paramsOf<{ id: string 
 const lifecycleRoute = (action: CampaignAction, description: string): ServerRoute => ({
   method: 'POST',
   path: `/v1/campaigns/{id}/${action}`,
-  options: { description, tags: ['api', 'campaigns'], auth: admins, validate: { params: idParams } },
+  options: {
+    description,
+    tags: ['api', 'campaigns'],
+    auth: admins,
+    validate: { params: idParams, payload: noBody },
+  },
   handler: (request, h) =>
     mutate(request, h, async (trx) => ({
       status: 200,

@@ -1,5 +1,6 @@
 // Owns the Joi shapes of campaigns: rules, rewards, governance and eligibility, as documented.
 import Joi from 'joi';
+import { freeForm } from '../http/payloads.ts';
 import { memberFields, memberRef } from '../members/schema.ts';
 
 const condition = Joi.object({
@@ -134,5 +135,5 @@ export const simulatedEvent = Joi.object({
   memberRef: memberRef.required(),
   member: memberFields,
   occurredAt: Joi.date().iso(),
-  data: Joi.object().unknown(true).default({}),
+  data: freeForm().default({}),
 }).label('SimulatedEvent');

@@ -40,6 +40,19 @@ const codeByStatus: Record<number, string> = {
   429: 'rate_limited',
 };
 
+const ECHOED_CHARACTERS = 100;
+
+// Joi echoes a bad value in its message; a 900 KB field must not make a 900 KB error.
+function shortened(detail: ValidationError['details'][number]): string {
+  const value = detail.context?.value;
+  let message = detail.message;
+  if (typeof value === 'string' && value.length > ECHOED_CHARACTERS)
+    message = message.split(value).join(`${value.slice(0, ECHOED_CHARACTERS)}…`);
+  return message.length > 2 * ECHOED_CHARACTERS + 200
+    ? `${message.slice(0, 2 * ECHOED_CHARACTERS + 200)}…`
+    : message;
+}
+
 export const validationFailAction: Lifecycle.Method = (_request, _h, err) => {
   const joiError = err as unknown as ValidationError;
   const source = (err as Boom.Boom & { output: { payload: { validation?: { source?: string } } } }).output
@@ -50,7 +63,7 @@ export const validationFailAction: Lifecycle.Method = (_request, _h, err) => {
     const path = detail.path.join('.');
     if (seen.has(path)) continue;
     seen.add(path);
-    details.push({ in: source, path, message: detail.message.replace(/"/g, "'") });
+    details.push({ in: source, path, message: shortened(detail).replace(/"/g, "'") });
   }
   throw domainError(
     400,

@@ -1,5 +1,6 @@
 // Owns the Joi shape of a source event, shared by POST /v1/events and signed inbound webhooks.
 import Joi from 'joi';
+import { freeForm } from '../http/payloads.ts';
 import { memberFields, memberRef } from '../members/schema.ts';
 
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -19,7 +20,7 @@ const fields = {
   memberRef: memberRef.required(),
   member: memberFields.description('creates the member when Tessera does not know it yet'),
   occurredAt: Joi.date().iso().custom(notInTheFuture).description('when it happened; default now'),
-  data: Joi.object().unknown(true).default({}),
+  data: freeForm().default({}),
 };
 
 export const sourceEvent = Joi.object({

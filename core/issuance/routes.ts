@@ -4,6 +4,7 @@ import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
+import { noBody } from '../http/payloads.ts';
 import { memberRef } from '../members/schema.ts';
 import { sendReward } from './manual.ts';
 import {
@@ -88,7 +89,7 @@ export const issuanceRoutes: ServerRoute[] = [
       description: 'Approve a held issuance; it is fulfilled at once',
       tags: ['api', 'issuances'],
       auth: admins,
-      validate: { params: idParams },
+      validate: { params: idParams, payload: noBody },
     },
     handler: (request, h) =>
       mutate(request, h, async (trx) => {

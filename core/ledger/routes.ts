@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Transaction } from '../db/database.ts';
 import { paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate, type Reply } from '../http/mutation.ts';
+import { freeForm } from '../http/payloads.ts';
 import { memberRef } from '../members/schema.ts';
 import { partnerNeeds } from './access.ts';
 import { memberBalance } from './accounts.ts';
@@ -45,7 +46,7 @@ const movement = {
   source: source.required(),
   reference: Joi.string().max(200).description('your order or redemption id'),
   reason: Joi.string().max(500),
-  metadata: Joi.object().unknown(true),
+  metadata: freeForm({ maxBytes: 16_384 }),
   partnerId: Joi.string().guid(),
 };
 

@@ -210,13 +210,15 @@ export function resolutionStatement(db: Queryable, p: ResolutionParams) {
 export async function recordLedgerEvent(
   trx: Queryable,
   type: string,
+  tenantId: string,
   transferId: string,
   extra: Record<string, unknown> = {},
 ) {
   await trx.raw(
     `INSERT INTO events (tenant_id, type, subject, data)
      SELECT t.tenant_id, CAST(:type AS text), t.member_ref, ${eventData('t', 'a', ':extra')}
-       FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.member_id WHERE t.id = :transferId`,
-    { type, transferId, extra: JSON.stringify(extra) },
+       FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.member_id
+      WHERE t.tenant_id = :tenantId AND t.id = :transferId`,
+    { type, tenantId, transferId, extra: JSON.stringify(extra) },
   );
 }

@@ -93,10 +93,10 @@ interface Shape {
 const IDENTITY = ['kind', 'memberRef', 'amount', 'source', 'reference', 'partnerId'] as const;
 
 async function existingTransfer(trx: Transaction, scope: Scope, params: MovementParams): Promise<Movement> {
-  const existing: TransferRow = await trx('ledger_transfers').where({ id: params.id }).first();
-  const same =
-    existing.tenantId === scope.tenantId &&
-    IDENTITY.every((key) => isDeepStrictEqual(existing[key], params[key]));
+  const existing: TransferRow = await trx('ledger_transfers')
+    .where({ tenantId: scope.tenantId, id: params.id })
+    .first();
+  const same = IDENTITY.every((key) => isDeepStrictEqual(existing[key], params[key]));
   if (!same)
     throw domainError(
       409,
@@ -252,7 +252,9 @@ async function refuseResolution(
   }
   let status = current.status;
   if (status === 'pending' && current.expiresAt && current.expiresAt <= new Date()) {
-    status = (await expireReservations(trx, [id])).length ? 'expired' : status;
+    status = (await expireReservations(trx, { tenantId: scope.tenantId, ids: [id] })).length
+      ? 'expired'
+      : status;
   }
   if (status === 'pending' && amount !== undefined && amount > current.amount) {
     return {
@@ -329,25 +331,25 @@ export async function tryResolve(
 // resolving are skipped; account rows are locked in id order so that two sweeps never deadlock.
 export async function expireReservations(
   trx: Transaction,
-  ids?: string[],
+  only?: { tenantId: string; ids: string[] },
   batch = 200,
 ): Promise<TransferRow[]> {
   const result = await trx.raw(
     `WITH due AS (
-       SELECT id FROM ledger_transfers
-        WHERE status = 'pending' AND expires_at <= now() ${ids ? 'AND id = ANY(?)' : ''}
+       SELECT tenant_id, id FROM ledger_transfers
+        WHERE status = 'pending' AND expires_at <= now() ${only ? 'AND tenant_id = ? AND id = ANY(?)' : ''}
         ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED
      )
      UPDATE ledger_transfers t SET status = 'expired', resolved_at = now(), resolution_reason = 'timeout'
-       FROM due WHERE t.id = due.id RETURNING t.*`,
-    ids ? [ids, batch] : [batch],
+       FROM due WHERE t.tenant_id = due.tenant_id AND t.id = due.id RETURNING t.*`,
+    only ? [only.tenantId, only.ids, batch] : [batch],
   );
   const expired = rowsOf<TransferRow>(result).sort((a, b) =>
     a.debitAccountId.localeCompare(b.debitAccountId),
   );
   for (const row of expired) {
     await moveMemberAccount(trx, row.debitAccountId, { debitsPending: -row.amount });
-    await recordLedgerEvent(trx, 'ledger.expired', row.id);
+    await recordLedgerEvent(trx, 'ledger.expired', row.tenantId, row.id);
   }
   return expired;
 }
@@ -366,7 +368,9 @@ export async function reverse(
       { kind: original.kind, status: original.status },
     ]);
   }
-  const prior = await trx('ledger_transfers').where({ reversesId: original.id }).first();
+  const prior = await trx('ledger_transfers')
+    .where({ tenantId: scope.tenantId, reversesId: original.id })
+    .first();
   if (prior)
     throw domainError(409, 'already_reversed', 'This transfer has been reversed already', [
       { reversalId: prior.id },

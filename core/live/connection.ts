@@ -31,6 +31,14 @@ export interface Principal {
 }
 
 const REPLAY_PAGE = 500;
+const MAX_TX_ID = 2n ** 64n - 1n;
+const MAX_EVENT_ID = 2n ** 63n - 1n;
+
+// A cursor is `<transaction id>_<event id>`, each within its column's range.
+function isCursor(cursor: string): boolean {
+  const match = /^(\d{1,20})_(\d{1,19})$/.exec(cursor);
+  return match !== null && BigInt(match[1]) <= MAX_TX_ID && BigInt(match[2]) <= MAX_EVENT_ID;
+}
 // Live events held while a replay runs; past this the client is better off resuming later.
 const MAX_HELD = 10_000;
 
@@ -62,8 +70,9 @@ export class LiveConnection {
     ws.on('message', (data) => this.receive(data.toString()));
   }
 
+  // An exception's text (perhaps the database's) never reaches the client.
   receive(text: string) {
-    this.#handle(text).catch((error) => this.#error('internal', (error as Error).message));
+    this.#handle(text).catch(() => this.#error('internal_error', 'Something went wrong on our side'));
   }
 
   get dropped() {
@@ -124,6 +133,8 @@ export class LiveConnection {
     const { value, error } = clientMessage.validate(parsed);
     if (error) return this.#error('invalid_message', error.message);
     const message = value as Subscribe | Snapshot;
+    if (message.type === 'subscribe' && message.since && !isCursor(message.since))
+      return this.#error('invalid_cursor', 'since is not a cursor this feed sent');
     if (message.type === 'subscribe') return this.#subscribe(message);
     return this.#snapshot(message);
   }

@@ -27,7 +27,7 @@ export const clientMessage = Joi.alternatives().conditional('.type', {
           campaignId: Joi.string().guid(),
           partnerId: Joi.string().guid(),
         }).default({}),
-        since: Joi.string().pattern(/^\d{1,20}_\d{1,19}$/),
+        since: Joi.string().max(41),
       }),
     },
     {

@@ -1,5 +1,6 @@
 // Owns the Joi schemas of a member's fields, reused wherever a member is sent to Tessera.
 import Joi from 'joi';
+import { freeForm } from '../http/payloads.ts';
 import { COUNTRY_CODES } from './countries.ts';
 
 export const memberRef = Joi.string()
@@ -24,5 +25,5 @@ export const memberFields = Joi.object({
     .description('ISO 3166-1 alpha-2'),
   tier: Joi.string().max(50).allow(null),
   segments: Joi.array().items(Joi.string().max(100)).max(100).unique(),
-  attributes: Joi.object().unknown(true).description('free-form attributes used by eligibility rules'),
+  attributes: freeForm({ maxBytes: 16_384 }).description('free-form attributes used by eligibility rules'),
 }).label('MemberFields');

@@ -4,6 +4,7 @@ import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
+import { noBody } from '../http/payloads.ts';
 import { createKey, listKeys, type NewKey, revokeKey } from './service.ts';
 
 const admin = { access: { scope: ['admin'] } };
@@ -56,7 +57,7 @@ export const apiKeyRoutes: ServerRoute[] = [
       description: 'Revoke an API key',
       tags: ['api', 'api-keys'],
       auth: admin,
-      validate: { params: Joi.object({ id: Joi.string().guid().required() }) },
+      validate: { params: Joi.object({ id: Joi.string().guid().required() }), payload: noBody },
     },
     handler: async (request, h) => {
       const { id } = paramsOf<{ id: string }>(request);

@@ -507,3 +507,32 @@ t.test('no balance passes Number.MAX_SAFE_INTEGER: such a movement is refused wh
   const transfers = await app.db('ledgerTransfers').where({ memberRef: 'whale' });
   t.equal(transfers.length, 2, 'refused movements left no transfer');
 });
+
+t.test(
+  "a client's transfer id is its tenant's own: another tenant's use of it reveals nothing",
+  async (t) => {
+    const id = randomUUID();
+    const ref = await memberWith(0);
+    const ours = await api('POST', '/v1/ledger/credits', {
+      body: { id, memberRef: ref, amount: 3, source: 'admin' },
+    });
+    t.equal(ours.status, 201);
+    const elsewhere = apiClient(app.url, await app.keyFor('admin', { tenant: 'same-ids' }));
+    await elsewhere('PUT', `/v1/members/${ref}`, { body: { name: 'Theirs' } });
+    const theirs = await elsewhere('POST', '/v1/ledger/credits', {
+      body: { id, memberRef: ref, amount: 9, source: 'admin' },
+    });
+    t.equal(theirs.status, 201, 'the same id is a new transfer in another tenant, not a conflict');
+    t.equal(theirs.body.id, id);
+    t.equal((await elsewhere('GET', `/v1/ledger/transfers/${id}`)).body.amount, 9);
+    t.equal((await api('GET', `/v1/ledger/transfers/${id}`)).body.amount, 3);
+    const reversed = await elsewhere('POST', '/v1/ledger/reversals', {
+      body: { transferId: id, reason: 'test' },
+    });
+    t.equal(reversed.status, 201);
+    t.equal(
+      (await api('POST', '/v1/ledger/reversals', { body: { transferId: id, reason: 'test' } })).status,
+      201,
+    );
+  },
+);

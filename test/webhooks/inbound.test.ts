@@ -154,7 +154,7 @@ t.test('an oversized body is refused before it is read, and a bad one with the f
   t.equal(noMember.body.error.code, 'validation_failed');
   const notJson = await send('{"type": ');
   t.equal(notJson.status, 400);
-  t.equal(notJson.body.error.code, 'invalid_json');
+  t.equal(notJson.body.error.code, 'malformed_json');
   const spoofed = await send(visit('m-5', { source: 'salesforce' }));
   t.equal(spoofed.status, 400, 'a source cannot name another source');
   t.equal((await app.api('GET', '/v1/events/inbound')).body.data.length, 0);

@@ -61,7 +61,7 @@ function parseBody(body: Buffer): { events: InboundEvent[]; batch: boolean } {
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch {
-    throw domainError(400, 'invalid_json', 'The body is not valid JSON');
+    throw domainError(400, 'malformed_json', 'The request body is not valid JSON');
   }
   const { error, value } = inboundBody.validate(json, { abortEarly: false, convert: true });
   if (error) throw validationError(error);

@@ -1,0 +1,40 @@
+// Owns the request-body shapes shared by every module: no body at all, and free-form JSON objects
+// (metadata, attributes, event data) bounded in depth and size before they reach the database.
+import Joi from 'joi';
+
+// For actions that take no input: an empty object or no body; anything else is refused before the
+// request is fingerprinted or handled.
+export const noBody = Joi.object({}).allow(null).label('NoBody');
+
+export interface FreeFormLimits {
+  maxDepth?: number;
+  maxBytes?: number;
+}
+
+// Nesting depth, counted without recursion so that a hostile document cannot exhaust the stack.
+function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length) {
+    const [item, depth] = pending.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+// A free-form JSON object: PostgreSQL refuses deeply nested jsonb, and a caller's metadata has no need
+// of more than a few levels or of megabytes.
+export function freeForm({ maxDepth = 10, maxBytes = 65_536 }: FreeFormLimits = {}) {
+  return Joi.object()
+    .unknown(true)
+    .custom((value: object, helpers) => {
+      if (depthOf(value, maxDepth) > maxDepth)
+        return helpers.message({ custom: `{{#label}} may nest at most ${maxDepth} levels deep` });
+      if (Buffer.byteLength(JSON.stringify(value)) > maxBytes)
+        return helpers.message({ custom: `{{#label}} may be at most ${maxBytes} bytes of JSON` });
+      return value;
+    });
+}
