@@ -149,3 +149,28 @@ t.test('under concurrency each code goes to exactly one issuance', async (t) => 
     { denomination: 1000, available: 0, assigned: 20 },
   ]);
 });
+
+t.test(
+  "an integration key resending an admin's send-reward with the same Idempotency-Key never sees the full code",
+  async (t) => {
+    const app = await startTestTessera(t);
+    const { offerId } = await giftCard(app);
+    await app.api('POST', `/v1/offers/${offerId}/codes`, {
+      body: { denomination: 500, codes: ['FM-500-SECRET', 'FM-500-OTHER'] },
+    });
+    const campaign = await activeCampaign(app, {
+      trigger: { eventType: 'manual.reward', rule: { type: 'direct' } },
+      reward: { type: 'voucher', offerId, denomination: 500 },
+    });
+    await app.api('PUT', '/v1/members/m-code', { body: { name: 'Code' } });
+    const body = { campaignId: campaign.id, memberRef: 'm-code' };
+    const headers = { 'idempotency-key': 'shared-reward-key' };
+    const admins = await app.api('POST', '/v1/issuances', { body, headers });
+    t.equal(admins.status, 201, JSON.stringify(admins.body));
+    t.equal(admins.body.voucherCode, 'FM-500-SECRET', 'admins see the full code');
+    const integration = await app.keyFor('integration');
+    const theirs = await app.api('POST', '/v1/issuances', { key: integration, body, headers });
+    t.equal(theirs.headers.get('idempotent-replayed'), null, "not the admin's stored answer");
+    t.notOk(JSON.stringify(theirs.body).includes('FM-500-SECRET'), 'the full code is not shown');
+  },
+);

@@ -260,3 +260,16 @@ t.test('snapshots keep to the credentials: the channel they need, the member a t
   );
   subscribed.ws.close();
 });
+
+t.test('an out-of-range since is invalid_cursor, with no database text', async (t) => {
+  const app = await startTestTessera(t);
+  const client = await connectLive(app.url, { key: app.adminKey });
+  client.send({ type: 'subscribe', channels: ['ledger'], since: '99999999999999999999_9999999999999999999' });
+  await client.waitFor((m) => m.length > 0, 'an answer');
+  t.same(client.messages[0], {
+    type: 'error',
+    code: 'invalid_cursor',
+    message: 'since is not a cursor this feed sent',
+  });
+  client.ws.close();
+});
