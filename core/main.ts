@@ -1,5 +1,6 @@
 // Starts a Tessera server from the environment and stops it cleanly on SIGINT/SIGTERM.
 import { ConfigError, loadConfig } from './config.ts';
+import { EmbeddedPostgresError } from './db/postgres-user.ts';
 import { createLogger } from './log.ts';
 import { startTessera } from './runtime.ts';
 
@@ -27,4 +28,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(0);
   });
 }
-await starting;
+try {
+  await starting;
+} catch (error) {
+  // A start that cannot work says why and what to do in one line.
+  if (!(error instanceof EmbeddedPostgresError)) throw error;
+  process.stderr.write(`Tessera cannot start: ${error.message}\n`);
+  process.exit(1);
+}

