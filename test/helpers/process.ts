@@ -23,10 +23,11 @@ async function ready(url: string): Promise<boolean> {
 
 // Starts a server on a free port and resolves once it answers ready (a worker-only process, which has no
 // HTTP listener, once it logs that it started).
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+// `checkout` runs another copy of Tessera (a clone elsewhere) instead of this one.
+export async function spawnServer(env: Record<string, string>, checkout = ROOT): Promise<ServerProcess> {
   const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [path.join(ROOT, 'core/main.ts')], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [path.join(checkout, 'core/main.ts')], {
+    cwd: checkout,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
