@@ -1,10 +1,44 @@
 // Owns Tessera's configuration: the environment, validated once at start.
+
+import ipaddr from 'ipaddr.js';
 import Joi from 'joi';
 import cron from 'node-cron';
-import { type AllowedAddress, parseAllowedAddress } from '../webhooks/address-guard.ts';
-import { parseSchedule } from '../webhooks/retry-schedule.ts';
 
-export type Role = 'admin' | 'integration' | 'partner' | 'viewer';
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+// An operator's exception: an address or CIDR range, optionally bound to one port.
+export interface AllowedAddress {
+  range: [Address, number];
+  port: number | null;
+  text: string;
+}
+
+// "10.0.0.5", "10.0.0.0/8", "10.0.0.5:8443", "::1", "fd00::/8", "[::1]:8443", "[fd00::/8]:443".
+export function parseAllowedAddress(text: string): AllowedAddress {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  const v4 = /^([\d.]+(?:\/\d{1,2})?)(?::(\d{1,5}))?$/.exec(text);
+  const [, host, port] = bracketed ?? v4 ?? [text, text, undefined];
+  const range: [Address, number] = host.includes('/')
+    ? ipaddr.parseCIDR(host)
+    : (() => {
+        const address = ipaddr.parse(host);
+        return [address, address.kind() === 'ipv4' ? 32 : 128];
+      })();
+  if (!ipaddr.isValid(range[0].toString())) throw new Error(`${text} is not an address`);
+  const portNumber = port === undefined ? null : Number(port);
+  if (portNumber !== null && (portNumber < 1 || portNumber > 65535)) throw new Error(`${text}: bad port`);
+  return { range, port: portNumber, text };
+}
+
+// "5s,5m,30m,2h" → milliseconds.
+export function parseSchedule(text: string): number[] {
+  return text.split(',').map((part) => {
+    const match = /^\s*(\d+)(ms|s|m|h|d)\s*$/.exec(part);
+    if (!match) throw new Error(`"${part}" is not a delay such as 500ms, 5s, 5m, 2h or 1d`);
+    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
+    return Number(match[1]) * unit;
+  });
+}
 
 export interface Config {
   port: number;

@@ -3,37 +3,14 @@
 // at connect time (DNS can change between the two), through the lookup that the HTTP client uses.
 import { type LookupAddress, lookup } from 'node:dns';
 import ipaddr from 'ipaddr.js';
-import { domainError } from '../core/http/errors.ts';
+import type { AllowedAddress } from '../core/config.ts';
+import { domainError } from '../core/errors.ts';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
-
-// An operator's exception: an address or CIDR range, optionally bound to one port.
-export interface AllowedAddress {
-  range: [Address, number];
-  port: number | null;
-  text: string;
-}
 
 export interface AddressPolicy {
   allowHttp: boolean;
   allowedAddresses: AllowedAddress[];
-}
-
-// "10.0.0.5", "10.0.0.0/8", "10.0.0.5:8443", "::1", "fd00::/8", "[::1]:8443", "[fd00::/8]:443".
-export function parseAllowedAddress(text: string): AllowedAddress {
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
-  const v4 = /^([\d.]+(?:\/\d{1,2})?)(?::(\d{1,5}))?$/.exec(text);
-  const [, host, port] = bracketed ?? v4 ?? [text, text, undefined];
-  const range: [Address, number] = host.includes('/')
-    ? ipaddr.parseCIDR(host)
-    : (() => {
-        const address = ipaddr.parse(host);
-        return [address, address.kind() === 'ipv4' ? 32 : 128];
-      })();
-  if (!ipaddr.isValid(range[0].toString())) throw new Error(`${text} is not an address`);
-  const portNumber = port === undefined ? null : Number(port);
-  if (portNumber !== null && (portNumber < 1 || portNumber > 65535)) throw new Error(`${text}: bad port`);
-  return { range, port: portNumber, text };
 }
 
 // IPv4-mapped IPv6 (::ffff:a.b.c.d) is judged as the IPv4 address it carries.

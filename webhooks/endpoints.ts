@@ -3,9 +3,9 @@
 
 import { recordAudit } from '../core/audit/log.ts';
 import type { Database, Transaction } from '../core/db/database.ts';
-import { type Actor, type Scope, visibleTo } from '../core/http/context.ts';
-import { notFound } from '../core/http/errors.ts';
-import { decodeCursor, isString, type Page, toPage } from '../core/http/pagination.ts';
+import { notFound } from '../core/errors.ts';
+import { decodeCursor, isString, type Page, toPage } from '../core/paging.ts';
+import { type Actor, type Scope, visibleTo } from '../core/tenancy/scope.ts';
 import { type AddressPolicy, checkWebhookUrl } from './address-guard.ts';
 import { generateSecret } from './signing.ts';
 

@@ -1,12 +1,13 @@
 // Owns the operator's hand on deliveries: retry one message, recover an endpoint's failures since a
 // time, and send a test event. Each puts messages back to pending and enqueues their next attempt in
 // the same transaction.
+
 import type { PgBoss } from 'pg-boss';
 import { recordAudit } from '../core/audit/log.ts';
 import type { Transaction } from '../core/db/database.ts';
+import { domainError, notFound } from '../core/errors.ts';
 import { recordEvent } from '../core/events/outbox.ts';
-import type { Actor } from '../core/http/context.ts';
-import { domainError, notFound } from '../core/http/errors.ts';
+import type { Actor } from '../core/tenancy/scope.ts';
 import { findEndpoint } from './endpoints.ts';
 import { messageBody, TEST_EVENT } from './fanout.ts';
 import { enqueueDeliveries } from './queue.ts';

@@ -5,16 +5,6 @@ const JITTER = 0.2;
 const RETRY_AFTER_MIN_MS = 1_000;
 const RETRY_AFTER_MAX_MS = 24 * 3_600_000;
 
-// "5s,5m,30m,2h" → milliseconds.
-export function parseSchedule(text: string): number[] {
-  return text.split(',').map((part) => {
-    const match = /^\s*(\d+)(ms|s|m|h|d)\s*$/.exec(part);
-    if (!match) throw new Error(`"${part}" is not a delay such as 500ms, 5s, 5m, 2h or 1d`);
-    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
-    return Number(match[1]) * unit;
-  });
-}
-
 // Retry-After is seconds or an HTTP date.
 export function retryAfterMs(header: string | undefined, now = Date.now()): number | null {
   if (!header) return null;

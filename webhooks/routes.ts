@@ -1,10 +1,12 @@
 // Owns the webhook endpoint routes: subscribe, read, change, delete, rotate the secret, see messages.
+
 import type { Request, ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
+import { eventTypePattern } from '../core/events/types.ts';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../core/http/context.ts';
 import { mutate } from '../core/http/mutation.ts';
 import { pageQuery } from '../core/http/pagination.ts';
-import { noBody } from '../core/http/payloads.ts';
+import { noBody } from '../core/payloads.ts';
 import type { AddressPolicy } from './address-guard.ts';
 import {
   changeEndpoint,
@@ -22,7 +24,7 @@ import { recoverEndpoint, retryMessage, sendTestEvent } from './operations.ts';
 
 const managers = { access: { scope: ['admin', 'partner'] } };
 const eventTypes = Joi.array()
-  .items(Joi.string().pattern(/^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$/))
+  .items(eventTypePattern)
   .min(1)
   .max(50)
   .description('event types; `ledger.*` matches every ledger event, `*` all');

@@ -1,7 +1,8 @@
 // Owns the audit trail: appending an entry inside the caller's transaction, and reading entries back.
+
 import type { Database, Transaction } from '../db/database.ts';
-import type { Actor } from '../http/context.ts';
-import { decodeCursor, isPositiveInteger, type Page, toPage } from '../http/pagination.ts';
+import { decodeCursor, isPositiveInteger, type Page, toPage } from '../paging.ts';
+import type { Actor } from '../tenancy/scope.ts';
 
 export interface AuditEntry {
   action: string;

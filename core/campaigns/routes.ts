@@ -1,10 +1,11 @@
 // Owns the campaign routes: create, list, get with counters, edit, lifecycle actions and dry runs.
+
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
-import { noBody } from '../http/payloads.ts';
+import { noBody } from '../payloads.ts';
 import type { CampaignAction, CampaignStatus } from './lifecycle.ts';
 import { campaignEdit, campaignInput, simulatedEvent } from './schema.ts';
 import {

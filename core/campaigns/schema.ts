@@ -1,7 +1,9 @@
 // Owns the Joi shapes of campaigns: rules, rewards, governance and eligibility, as documented.
+
 import Joi from 'joi';
-import { freeForm } from '../http/payloads.ts';
+import { eventType } from '../events/types.ts';
 import { memberFields, memberRef } from '../members/schema.ts';
+import { freeForm } from '../payloads.ts';
 
 const condition = Joi.object({
   path: Joi.string()
@@ -106,10 +108,7 @@ export const campaignInput = Joi.object({
   startsAt: governance.startsAt.required(),
   endsAt: governance.endsAt.greater(Joi.ref('startsAt')).required(),
   trigger: Joi.object({
-    eventType: Joi.string()
-      .pattern(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/)
-      .max(100)
-      .required(),
+    eventType: eventType.required(),
     rule: rule.required(),
   }).required(),
   reward: reward.required(),

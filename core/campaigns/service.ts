@@ -1,13 +1,14 @@
 // Owns campaigns: creating them, editing them within what their state allows (audited), moving them
 // through their lifecycle, and showing their governance counters.
+
 import { recordAudit } from '../audit/log.ts';
 import { denominationAllowed, findOffer } from '../catalog/offers.ts';
 import type { Database, Transaction } from '../db/database.ts';
+import { domainError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
-import type { Actor, Scope } from '../http/context.ts';
-import { domainError, notFound } from '../http/errors.ts';
-import { decodeCursor, isString, toPage } from '../http/pagination.ts';
 import type { CampaignRow as IssuingCampaign, Reward } from '../issuance/service.ts';
+import { decodeCursor, isString, toPage } from '../paging.ts';
+import type { Actor, Scope } from '../tenancy/scope.ts';
 import type { Eligibility } from './eligibility.ts';
 import { type CampaignAction, type CampaignStatus, EDITABLE_WHILE_RUNNING, LIFECYCLE } from './lifecycle.ts';
 import type { Rule } from './rules.ts';

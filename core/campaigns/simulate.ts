@@ -1,10 +1,11 @@
 // Owns dry runs: what each of a list of events would produce for one campaign, given members' real
 // progress, computed by the engine itself in a transaction that is always rolled back.
+
 import type { Database, Transaction } from '../db/database.ts';
-import type { Actor } from '../http/context.ts';
-import { domainError } from '../http/errors.ts';
+import { domainError } from '../errors.ts';
 import type { MemberInput } from '../members/service.ts';
 import { upsertMember } from '../members/service.ts';
+import type { Actor } from '../tenancy/scope.ts';
 import { type EngineMember, evaluateFor, type Outcome } from './engine.ts';
 import { getCampaign } from './service.ts';
 

@@ -1,10 +1,11 @@
 // Owns voucher codes: loading them per offer and denomination (duplicates refused, all or nothing),
 // assigning one atomically to one issuance, and showing them masked to everyone but admins.
+
 import { parse } from 'csv-parse/sync';
 import { recordAudit } from '../audit/log.ts';
 import type { Transaction } from '../db/database.ts';
-import type { Actor, Scope } from '../http/context.ts';
-import { domainError } from '../http/errors.ts';
+import { domainError } from '../errors.ts';
+import type { Actor, Scope } from '../tenancy/scope.ts';
 import { denominationAllowed, type OfferRow } from './offers.ts';
 import { MAX_CODES } from './schema.ts';
 

@@ -1,10 +1,11 @@
 // Owns offers: what a partner gives members (gift cards, experiences, merchandise, wallet credit), in
 // which denominations, and the stock of voucher codes per denomination.
+
 import { recordAudit } from '../audit/log.ts';
 import type { Database, Transaction } from '../db/database.ts';
-import type { Actor, Scope } from '../http/context.ts';
-import { notFound } from '../http/errors.ts';
-import { decodeCursor, isString, toPage } from '../http/pagination.ts';
+import { notFound } from '../errors.ts';
+import { decodeCursor, isString, toPage } from '../paging.ts';
+import { type Actor, type Scope, visibleTo } from '../tenancy/scope.ts';
 import { findPartner } from './partners.ts';
 
 export type Denominations = { fixed: number[] } | { min: number; max: number; step: number };
@@ -48,14 +49,8 @@ export async function createOffer(trx: Transaction, actor: Actor, input: OfferIn
   return row;
 }
 
-function offersVisibleTo(db: Database | Transaction, scope: Scope) {
-  return db('offers')
-    .where({ tenantId: scope.tenantId })
-    .modify((q) => scope.role === 'partner' && q.where({ partnerId: scope.partnerId }));
-}
-
 export async function findOffer(db: Database | Transaction, scope: Scope, id: string): Promise<OfferRow> {
-  const row = await offersVisibleTo(db, scope).where({ id }).first();
+  const row = await visibleTo(db, 'offers', scope).where({ id }).first();
   if (!row) throw notFound('Offer');
   return row;
 }
@@ -84,7 +79,7 @@ export async function listOffers(
   query: { partnerId?: string; limit: number; cursor?: string },
 ) {
   const after = decodeCursor(query.cursor, isString);
-  const rows: OfferRow[] = await offersVisibleTo(db, scope)
+  const rows: OfferRow[] = await visibleTo(db, 'offers', scope)
     .modify((q) => {
       if (query.partnerId) q.where({ partnerId: query.partnerId });
       if (after) q.where('id', '>', after);

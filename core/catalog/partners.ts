@@ -1,8 +1,9 @@
 // Owns partners: the businesses whose offers members receive and who redeem them.
+
 import { recordAudit } from '../audit/log.ts';
 import type { Database, Transaction } from '../db/database.ts';
-import type { Actor, LedgerAccess, Scope } from '../http/context.ts';
-import { domainError, notFound } from '../http/errors.ts';
+import { domainError, notFound } from '../errors.ts';
+import { type Actor, type LedgerAccess, type Scope, visibleTo } from '../tenancy/scope.ts';
 
 export interface PartnerRow {
   id: string;
@@ -66,9 +67,7 @@ export async function changePartner(
 
 // A partner key sees only its own partner.
 export function partnersVisibleTo(db: Database | Transaction, scope: Scope) {
-  return db('partners')
-    .where({ tenantId: scope.tenantId })
-    .modify((q) => scope.role === 'partner' && q.where({ id: scope.partnerId }));
+  return visibleTo(db, 'partners', scope, 'id');
 }
 
 export async function findPartner(db: Database | Transaction, scope: Scope, id: string): Promise<PartnerRow> {

@@ -1,11 +1,12 @@
 // The operator CLI: tenants and API keys, straight against the database (embedded or DATABASE_URL).
+
 import { parseArgs } from 'node:util';
-import type { Role } from '../config.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { openStore } from '../db/store.ts';
 import { createLogger } from '../log.ts';
 import { Tenant } from '../tenancy/model.ts';
+import type { Role } from '../tenancy/scope.ts';
 import { createKey, createTenant, findTenant } from '../tenancy/service.ts';
 
 const USAGE = `Usage: npm run tessera -- <command>

@@ -42,9 +42,14 @@ function closeOnTimeout(client: PooledClient, done: (error: Error | null, client
 
 // With timeoutMs, connecting, waiting for a pooled connection and each statement are bounded by it (a
 // client-side bound: a frozen server enforces no statement_timeout). Migrations run without one.
-export function openDatabase(url: string, poolMax: number, timeoutMs?: number): Database {
+// knex's own warnings (a connection lost, an acquire timed out) go to the caller's log, not the console.
+export type DatabaseLog = (message: string) => void;
+
+export function openDatabase(url: string, poolMax: number, timeoutMs?: number, warn?: DatabaseLog): Database {
   const bounded = timeoutMs ? { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs } : {};
+  const log = warn ? { warn, error: warn, deprecate: warn, debug: () => {} } : undefined;
   return knex({
+    ...(log ? { log } : {}),
     client: 'pg',
     connection: { connectionString: url, application_name: 'tessera', ...bounded },
     pool: {

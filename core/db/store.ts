@@ -26,6 +26,8 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
+const warnTo = (logger: Logger) => (message: string) => logger.warn({ database: String(message) });
+
 // Migrations run on a connection of their own, without the statement timeout that requests have.
 async function migrate(url: string): Promise<string[]> {
   const migrator = openDatabase(url, 2);
@@ -39,7 +41,7 @@ async function migrate(url: string): Promise<string[]> {
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
   if (config.databaseUrl) {
     await migrate(config.databaseUrl);
-    const db = openDatabase(config.databaseUrl, config.dbPoolMax, config.dbTimeoutMs);
+    const db = openDatabase(config.databaseUrl, config.dbPoolMax, config.dbTimeoutMs, warnTo(logger));
     return { db, url: config.databaseUrl, close: () => db.destroy() };
   }
   const postgres = await startEmbeddedPostgres({
@@ -53,7 +55,7 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
     const url = postgres.url(EMBEDDED_DATABASE);
     const applied = await migrate(url);
     if (applied.length) logger.info({ applied }, 'migrations applied');
-    const db = openDatabase(url, config.dbPoolMax, config.dbTimeoutMs);
+    const db = openDatabase(url, config.dbPoolMax, config.dbTimeoutMs, warnTo(logger));
     return {
       db,
       url,

@@ -1,7 +1,10 @@
 // Owns the events outbox: recording a domain event inside the caller's transaction, and reading
-// committed events in an order that a reader resuming from a cursor can never skip.
-import type { Database, Transaction } from '../db/database.ts';
-import { domainError } from '../http/errors.ts';
+// committed events in an order that a reader resuming from a cursor can never skip. Every reader of the
+// events table (the REST feed, the webhook fan-out, the live feed) reads through readCommitted.
+import type { Database, Queryable, Transaction } from '../db/database.ts';
+import { domainError } from '../errors.ts';
+import { type EventCursor, formatCursor, parseCursor, START } from './cursor.ts';
+import { typeFilter } from './types.ts';
 
 export interface NewEvent {
   tenantId: string;
@@ -10,14 +13,10 @@ export interface NewEvent {
   data: Record<string, unknown>;
 }
 
-export interface StoredEvent {
-  id: string;
-  cursor: string;
-  type: string;
-  subject: string | null;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
+// The head of an INSERT of events, for writers that must stay one statement (the ledger's movements,
+// issuances): `${INSERT_EVENTS} SELECT tenant_id, type, subject, data FROM ...`. The outbox's columns
+// are named here only.
+export const INSERT_EVENTS = 'INSERT INTO events (tenant_id, type, subject, data)';
 
 export async function recordEvent(
   trx: Transaction,
@@ -34,26 +33,27 @@ export async function recordEvent(
   return { id: Number(row.id), createdAt: row.createdAt };
 }
 
-// A cursor is the (transaction id, event id) of the last event read.
-export function parseEventCursor(cursor: string | undefined): [string, number] {
-  if (cursor === undefined) return ['0', 0];
-  const match = /^(\d{1,20})_(\d{1,19})$/.exec(cursor);
-  if (!match) throw domainError(400, 'invalid_cursor', 'The cursor is not one this feed returned');
-  return [match[1], Number(match[2])];
+export interface CommittedEvent {
+  id: number;
+  tenantId: string;
+  cursor: EventCursor;
+  type: string;
+  subject: string | null;
+  data: Record<string, unknown>;
+  createdAt: Date;
 }
 
-// `a.b` matches that type, `a.*` every type under `a.`; `*` or nothing matches all.
-function typeFilter(types: string[]): { exact: string[]; prefixes: string[] } | null {
-  if (types.length === 0 || types.includes('*')) return null;
-  const exact = types.filter((type) => !type.endsWith('.*'));
-  const prefixes = types
-    .filter((type) => type.endsWith('.*'))
-    .map((type) => type.slice(0, -1).replace(/[\\%_]/g, '\\$&') + '%');
-  return { exact, prefixes };
+export interface CommittedQuery {
+  after: EventCursor;
+  // Every tenant's events when left out (the fan-out and the live hub serve all tenants).
+  tenantId?: string;
+  types?: readonly string[];
+  limit: number;
 }
 
 interface EventRow {
   id: number;
+  tenantId: string;
   txText: string;
   type: string;
   subject: string | null;
@@ -61,24 +61,15 @@ interface EventRow {
   createdAt: Date;
 }
 
-interface EventQuery {
-  tenantId: string;
-  after?: string;
-  types?: string[];
-  limit: number;
-}
-
-// Hot query of the feed. Only rows below the oldest running transaction's id (the snapshot's xmin) are
-// returned: every such transaction has ended, so no row can later appear before the returned cursor.
-export async function readEvents(db: Database, query: EventQuery): Promise<StoredEvent[]> {
-  const [txId, id] = parseEventCursor(query.after);
+// The hot query of every outbox reader. Only rows below the oldest running transaction's id (the
+// snapshot's xmin) are returned: every such transaction has ended, so no row can later appear before
+// the returned cursor. Ordered by (tx_id, id), which the events_feed index serves per tenant.
+export async function readCommitted(db: Queryable, query: CommittedQuery): Promise<CommittedEvent[]> {
   const filter = typeFilter(query.types ?? []);
-  const rows = await db('events')
-    .select('id', db.raw('tx_id::text AS tx_text'), 'type', 'subject', 'data', 'created_at')
-    .where('tenant_id', query.tenantId)
-    .whereRaw('(tx_id, id) > (?::xid8, ?)', [txId, id])
-    .whereRaw('tx_id < pg_snapshot_xmin(pg_current_snapshot())')
+  const rows: EventRow[] = await db('events')
+    .select('id', 'tenant_id', db.raw('tx_id::text AS tx_text'), 'type', 'subject', 'data', 'created_at')
     .modify((builder) => {
+      if (query.tenantId) builder.where('tenant_id', query.tenantId);
       if (filter) {
         builder.where((inner) => {
           inner.whereIn('type', filter.exact);
@@ -86,15 +77,66 @@ export async function readEvents(db: Database, query: EventQuery): Promise<Store
         });
       }
     })
+    .whereRaw('(tx_id, id) > (?::xid8, ?)', [query.after.tx, query.after.id])
+    .whereRaw('tx_id < pg_snapshot_xmin(pg_current_snapshot())')
     // The text alias above must not be named tx_id: ORDER BY would then sort the text, and 10 < 9.
     .orderBy([{ column: 'tx_id' }, { column: 'id' }])
     .limit(query.limit);
-  return rows.map((row: EventRow) => ({
-    id: String(row.id),
-    cursor: `${row.txText}_${row.id}`,
+  return rows.map((row) => ({
+    id: Number(row.id),
+    tenantId: row.tenantId,
+    cursor: { tx: row.txText, id: Number(row.id) },
     type: row.type,
     subject: row.subject,
     data: row.data,
-    createdAt: row.createdAt.toISOString(),
+    createdAt: row.createdAt,
   }));
+}
+
+// The newest committed position: a reader that starts here sees only what commits from now on.
+export async function newestCommitted(db: Queryable): Promise<EventCursor> {
+  const row = await db('events')
+    .select('id', db.raw('tx_id::text AS tx_text'))
+    .whereRaw('tx_id < pg_snapshot_xmin(pg_current_snapshot())')
+    .orderBy([
+      { column: 'tx_id', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .first();
+  return row ? { tx: row.txText, id: Number(row.id) } : START;
+}
+
+export interface StoredEvent {
+  id: string;
+  cursor: string;
+  type: string;
+  subject: string | null;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+export const presentEvent = (event: CommittedEvent): StoredEvent => ({
+  id: String(event.id),
+  cursor: formatCursor(event.cursor),
+  type: event.type,
+  subject: event.subject,
+  data: event.data,
+  createdAt: event.createdAt.toISOString(),
+});
+
+// A cursor given by a client; 400 invalid_cursor when it is not one this outbox could have given.
+export function clientCursor(text: string | undefined): EventCursor {
+  if (text === undefined) return START;
+  const cursor = parseCursor(text);
+  if (!cursor) throw domainError(400, 'invalid_cursor', 'The cursor is not one this feed returned');
+  return cursor;
+}
+
+// One tenant's committed events for GET /v1/events.
+export async function readEvents(
+  db: Database,
+  query: { tenantId: string; after?: string; types?: string[]; limit: number },
+): Promise<StoredEvent[]> {
+  const events = await readCommitted(db, { ...query, after: clientCursor(query.after) });
+  return events.map(presentEvent);
 }

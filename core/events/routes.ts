@@ -3,8 +3,7 @@ import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { queryOf, scopeOf } from '../http/context.ts';
 import { readEvents } from './outbox.ts';
-
-const typePattern = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$/;
+import { eventTypePattern } from './types.ts';
 
 export const eventRoutes: ServerRoute[] = [
   {
@@ -26,7 +25,8 @@ export const eventRoutes: ServerRoute[] = [
             .max(1000)
             .custom((value: string, helpers) => {
               const types = value.split(',').map((type) => type.trim());
-              return types.every((type) => typePattern.test(type)) ? types : helpers.error('any.invalid');
+              const valid = types.every((type) => !eventTypePattern.validate(type).error);
+              return valid ? types : helpers.error('any.invalid');
             })
             .description('comma-separated types; `ledger.*` matches a prefix'),
           limit: Joi.number().integer().min(1).max(1000).default(100),

@@ -1,22 +1,12 @@
 // Owns the typed per-server and per-request state that Tessera keeps on hapi objects.
+
 import type { Request } from '@hapi/hapi';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
-import type { Config, Role } from '../config.ts';
-import type { Database, Queryable } from '../db/database.ts';
-import type { KeyCache } from './key-cache.ts';
-
-// What a partner's keys may do on the ledger, as an admin granted it to the partner.
-export type LedgerAccess = 'none' | 'redeem' | 'redeem_and_credit';
-
-export interface Scope {
-  tenantId: string;
-  keyId: string;
-  role: Role;
-  partnerId: string | null;
-  // Only for partner keys; other roles' ledger rights follow from the role.
-  ledgerAccess?: LedgerAccess;
-}
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { KeyCache } from '../tenancy/key-lookup.ts';
+import type { Actor, Scope } from '../tenancy/scope.ts';
 
 export interface IdempotencyClaim {
   tenantId: string;
@@ -51,11 +41,6 @@ export function scopeOf(request: Request): Scope {
   return app;
 }
 
-export interface Actor {
-  scope: Scope;
-  requestId: string;
-}
-
 export function actorOf(request: Request): Actor {
   return { scope: scopeOf(request), requestId: request.app.requestId };
 }
@@ -68,11 +53,4 @@ export const payloadOf = <T>(request: Request) => request.payload as T;
 export function headerOf(request: Request, name: string): string | undefined {
   const value: unknown = request.headers[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-// What a caller may see of a table: its tenant's rows, and with a partner key only its partner's.
-export function visibleTo(db: Queryable, table: string, scope: Scope) {
-  return db(table)
-    .where({ tenantId: scope.tenantId })
-    .modify((q) => scope.role === 'partner' && q.where({ partnerId: scope.partnerId }));
 }

@@ -3,28 +3,7 @@ import Boom from '@hapi/boom';
 import type { Lifecycle, Request, ResponseToolkit, Server } from '@hapi/hapi';
 import type { ValidationError } from 'joi';
 import { DataError } from 'objection';
-
-export interface ErrorDetail {
-  path?: string;
-  message: string;
-  [key: string]: unknown;
-}
-
-interface ErrorData {
-  code: string;
-  details: unknown[];
-}
-
-export function domainError(
-  statusCode: number,
-  code: string,
-  message: string,
-  details: unknown[] = [],
-): Boom.Boom {
-  return new Boom.Boom(message, { statusCode, data: { code, details } satisfies ErrorData });
-}
-
-export const notFound = (what: string) => domainError(404, 'not_found', `${what} not found`);
+import { domainError, type ErrorData, validationFailed } from '../errors.ts';
 
 // Codes for failures hapi raises itself, before any Tessera code runs.
 const codeByStatus: Record<number, string> = {
@@ -40,37 +19,11 @@ const codeByStatus: Record<number, string> = {
   429: 'rate_limited',
 };
 
-const ECHOED_CHARACTERS = 100;
-
-// Joi echoes a bad value in its message; a 900 KB field must not make a 900 KB error.
-function shortened(detail: ValidationError['details'][number]): string {
-  const value = detail.context?.value;
-  let message = detail.message;
-  if (typeof value === 'string' && value.length > ECHOED_CHARACTERS)
-    message = message.split(value).join(`${value.slice(0, ECHOED_CHARACTERS)}…`);
-  return message.length > 2 * ECHOED_CHARACTERS + 200
-    ? `${message.slice(0, 2 * ECHOED_CHARACTERS + 200)}…`
-    : message;
-}
-
 export const validationFailAction: Lifecycle.Method = (_request, _h, err) => {
   const joiError = err as unknown as ValidationError;
   const source = (err as Boom.Boom & { output: { payload: { validation?: { source?: string } } } }).output
     ?.payload?.validation?.source;
-  const seen = new Set<string>();
-  const details: ErrorDetail[] = [];
-  for (const detail of joiError.details ?? []) {
-    const path = detail.path.join('.');
-    if (seen.has(path)) continue;
-    seen.add(path);
-    details.push({ in: source, path, message: shortened(detail).replace(/"/g, "'") });
-  }
-  throw domainError(
-    400,
-    'validation_failed',
-    'The request is not valid; see details for each field',
-    details,
-  );
+  throw validationFailed(joiError.details ?? [], source);
 };
 
 function describe(error: Boom.Boom): { code: string; message: string; details: unknown[] } {

@@ -1,51 +1,7 @@
-// Owns the one list shape `{ data, nextCursor }` and its opaque cursors.
+// Owns the query parameters every list route takes; the list shape itself is core/paging.ts's.
 import Joi from 'joi';
-import { domainError } from './errors.ts';
 
 export const pageQuery = {
   limit: Joi.number().integer().min(1).max(200).default(50),
   cursor: Joi.string().max(512),
 };
-
-export interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
-
-export function encodeCursor(position: unknown): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
-}
-
-export function decodeCursor<T>(
-  cursor: string | undefined,
-  valid: (value: unknown) => value is T,
-): T | undefined {
-  if (cursor === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
-  if (!valid(value)) throw domainError(400, 'invalid_cursor', 'The cursor is not one this list returned');
-  return value;
-}
-
-export const isString = (value: unknown): value is string => typeof value === 'string';
-export const isPositiveInteger = (value: unknown): value is number =>
-  Number.isSafeInteger(value) && (value as number) > 0;
-
-// Callers fetch limit + 1 rows; the extra row only says whether another page exists.
-export function toPage<R, T>(
-  rows: R[],
-  limit: number,
-  present: (row: R) => T,
-  position: (row: R) => unknown,
-): Page<T> {
-  const more = rows.length > limit;
-  const shown = more ? rows.slice(0, limit) : rows;
-  return {
-    data: shown.map(present),
-    nextCursor: more ? encodeCursor(position(shown[shown.length - 1])) : null,
-  };
-}

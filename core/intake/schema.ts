@@ -1,7 +1,9 @@
 // Owns the Joi shape of a source event, shared by POST /v1/events and signed inbound webhooks.
+
 import Joi from 'joi';
-import { freeForm } from '../http/payloads.ts';
+import { eventType } from '../events/types.ts';
 import { memberFields, memberRef } from '../members/schema.ts';
+import { freeForm } from '../payloads.ts';
 
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -11,11 +13,7 @@ const notInTheFuture = (value: Date, helpers: Joi.CustomHelpers) =>
     : value;
 
 const fields = {
-  type: Joi.string()
-    .pattern(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/)
-    .max(100)
-    .required()
-    .description('what happened, e.g. pos.visit, crm.deal_closed, hr.anniversary'),
+  type: eventType.required().description('what happened, e.g. pos.visit, crm.deal_closed, hr.anniversary'),
   sourceEventId: Joi.string().min(1).max(200).description("the event's id in the source system"),
   memberRef: memberRef.required(),
   member: memberFields.description('creates the member when Tessera does not know it yet'),

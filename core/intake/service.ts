@@ -5,10 +5,10 @@
 import { type EngineMember, evaluateEvent } from '../campaigns/engine.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import { recordEvent } from '../events/outbox.ts';
-import type { Actor } from '../http/context.ts';
-import { decodeCursor, isString, type Page, toPage } from '../http/pagination.ts';
 import type { MemberInput } from '../members/service.ts';
 import { upsertMember } from '../members/service.ts';
+import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
+import type { Actor } from '../tenancy/scope.ts';
 
 export interface SourceEventInput {
   type: string;

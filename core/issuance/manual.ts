@@ -1,12 +1,13 @@
 // Owns the "send reward" action (a Salesforce Flow, an admin): one issuance for a member under the
 // campaign's governance, with the same dates, eligibility and caps a rule would face.
+
 import { isEligible } from '../campaigns/eligibility.ts';
 import type { EngineMember } from '../campaigns/engine.ts';
 import { lockProgress } from '../campaigns/progress.ts';
 import { getCampaign } from '../campaigns/service.ts';
 import type { Transaction } from '../db/database.ts';
-import type { Actor } from '../http/context.ts';
-import { domainError, notFound } from '../http/errors.ts';
+import { domainError, notFound } from '../errors.ts';
+import type { Actor } from '../tenancy/scope.ts';
 import { issue } from './service.ts';
 
 const REFUSALS: Record<string, string> = {

@@ -1,11 +1,12 @@
 // Owns the issuance routes: send a reward, list and get issuances, approve and reject held ones.
+
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
-import { noBody } from '../http/payloads.ts';
 import { memberRef } from '../members/schema.ts';
+import { noBody } from '../payloads.ts';
 import { sendReward } from './manual.ts';
 import {
   approveIssuance,

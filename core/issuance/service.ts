@@ -6,10 +6,11 @@ import type { Knex } from 'knex';
 import { recordAudit } from '../audit/log.ts';
 import { assignCode, codeFor } from '../catalog/codes.ts';
 import { type Database, rowsOf, type Transaction } from '../db/database.ts';
-import type { Actor, Scope } from '../http/context.ts';
-import { domainError, notFound } from '../http/errors.ts';
-import { decodeCursor, isString, toPage } from '../http/pagination.ts';
+import { domainError, notFound } from '../errors.ts';
+import { INSERT_EVENTS } from '../events/outbox.ts';
 import { moveBy } from '../ledger/transfers.ts';
+import { decodeCursor, isString, toPage } from '../paging.ts';
+import type { Actor, Scope } from '../tenancy/scope.ts';
 import {
   type CampaignCounters,
   giveBack,
@@ -81,7 +82,7 @@ async function withEvent(
 ) {
   const result = await trx.raw(
     `WITH i AS (${write} RETURNING *),
-     e AS (INSERT INTO events (tenant_id, type, subject, data)
+     e AS (${INSERT_EVENTS}
            SELECT i.tenant_id, ?, i.id::text, ${EVENT_DATA} FROM i)
      SELECT * FROM i`,
     [...bindings, type, JSON.stringify(extra)],

@@ -1,7 +1,8 @@
 // Owns account balances: member accounts move by one conditional UPDATE each (never read-then-write);
 // system accounts' balances are derived from the transfers that name them.
+
 import { type Database, rowsOf, type Transaction } from '../db/database.ts';
-import { domainError, notFound } from '../http/errors.ts';
+import { domainError, notFound } from '../errors.ts';
 
 export interface Counters {
   debitsPending: number;

@@ -1,6 +1,8 @@
 // Registers the ledger module.
+
 import type { Plugin } from '@hapi/hapi';
-import { domainError, refuseConstraint } from '../http/errors.ts';
+import { domainError } from '../errors.ts';
+import { refuseConstraint } from '../http/errors.ts';
 import { ledgerRoutes } from './routes.ts';
 
 // Points are JSON numbers: an account may not grow past Number.MAX_SAFE_INTEGER (migration 0011).

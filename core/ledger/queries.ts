@@ -1,8 +1,9 @@
 // Owns reading the ledger: the transfer log with its filters, one transfer, and the account totals.
+
 import type { Database } from '../db/database.ts';
-import { type Scope, visibleTo } from '../http/context.ts';
-import { notFound } from '../http/errors.ts';
-import { decodeCursor, isString, type Page, toPage } from '../http/pagination.ts';
+import { notFound } from '../errors.ts';
+import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
+import { type Scope, visibleTo } from '../tenancy/scope.ts';
 import { derivedCounters } from './accounts.ts';
 import { presentTransfer, type TransferRow } from './transfers.ts';
 

@@ -1,13 +1,14 @@
 // Owns the ledger routes: credits, reservations (confirm / release), debits, reversals, balances, transfers.
+
 import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Config } from '../config.ts';
 import type { Transaction } from '../db/database.ts';
 import { paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate, type Reply } from '../http/mutation.ts';
-import { freeForm } from '../http/payloads.ts';
 import { memberRef } from '../members/schema.ts';
-import { partnerNeeds } from './access.ts';
+import { freeForm } from '../payloads.ts';
+import { type LedgerRight, requireLedgerRight } from './access.ts';
 import { memberBalance } from './accounts.ts';
 import { getTransfer, ledgerAccounts, listTransfers, type TransferQuery } from './queries.ts';
 import {
@@ -29,6 +30,13 @@ import {
 // Partner keys pass the role check, then their partner's ledger access decides (./access.ts).
 const movers = { access: { scope: ['admin', 'integration', 'partner'] } };
 const readers = { access: { scope: ['admin', 'integration', 'viewer', 'partner'] } };
+// A route prerequisite: a partner key's request stops here unless its partner has the right.
+const partnerNeeds = (right: LedgerRight) => ({
+  method: (request: Request, h: ResponseToolkit) => {
+    requireLedgerRight(scopeOf(request), right);
+    return h.continue;
+  },
+});
 const redeeming = [partnerNeeds('redeem')];
 const crediting = [partnerNeeds('credit')];
 

@@ -3,6 +3,7 @@
 // event, as one statement inside the request's transaction. Benchmarked in test/bench/ledger.bench.ts:
 // one statement instead of four per movement halved the database round trips of a reserve + confirm.
 import { type Queryable, rowsOf } from '../db/database.ts';
+import { INSERT_EVENTS } from '../events/outbox.ts';
 import { type Counters, type Move, type SystemAccount, spendOf } from './accounts.ts';
 import type { TransferRow } from './transfers.ts';
 
@@ -118,7 +119,7 @@ export function movementStatement(db: Queryable, p: MovementParams) {
          CROSS JOIN LATERAL (SELECT (SELECT id FROM ledger_accounts WHERE tenant_id = :tenantId AND kind = :system) AS id) s
        RETURNING *
      ), event AS (
-       INSERT INTO events (tenant_id, type, subject, data)
+       ${INSERT_EVENTS}
        SELECT CAST(:tenantId AS uuid), CAST(:eventType AS text), inserted.member_ref, ${eventData('inserted', 'moved', ':eventExtra')}
          FROM inserted, moved
      )
@@ -195,7 +196,7 @@ export function resolutionStatement(db: Queryable, p: ResolutionParams) {
          FROM resolved WHERE a.id = resolved.debit_account_id
        RETURNING a.*
      ), event AS (
-       INSERT INTO events (tenant_id, type, subject, data)
+       ${INSERT_EVENTS}
        SELECT resolved.tenant_id, CAST(:eventType AS text), resolved.member_ref, ${eventData('resolved', 'moved', extra)}
          FROM resolved, moved
      )
@@ -215,7 +216,7 @@ export async function recordLedgerEvent(
   extra: Record<string, unknown> = {},
 ) {
   await trx.raw(
-    `INSERT INTO events (tenant_id, type, subject, data)
+    `${INSERT_EVENTS}
      SELECT t.tenant_id, CAST(:type AS text), t.member_ref, ${eventData('t', 'a', ':extra')}
        FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.member_id
       WHERE t.tenant_id = :tenantId AND t.id = :transferId`,

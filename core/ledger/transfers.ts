@@ -1,9 +1,10 @@
 // Owns ledger transfers: credits, reservations and their confirmation or release, one-step debits and
 // reversals; each commits with its event in the caller's transaction.
+
 import { isDeepStrictEqual } from 'node:util';
 import { type Queryable, rowsOf, type Transaction } from '../db/database.ts';
-import { type Scope, visibleTo } from '../http/context.ts';
-import { domainError, notFound } from '../http/errors.ts';
+import { domainError, notFound } from '../errors.ts';
+import { type Scope, visibleTo } from '../tenancy/scope.ts';
 import {
   type Balance,
   balanceOf,

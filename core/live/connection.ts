@@ -1,15 +1,16 @@
 // Owns one live client: its subscription, the replay from `since` and the hand-over to live events
 // without gap or duplicate (every event is sent only past the last cursor sent), snapshots, and the
 // buffer limit past which a client that does not read is dropped with "resume with since".
+
 import type { WebSocket } from 'ws';
 import { presentCampaign } from '../campaigns/service.ts';
-import type { Role } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { readEvents } from '../events/outbox.ts';
+import { cursorAfter, type EventCursor, formatCursor, parseCursor } from '../events/cursor.ts';
+import { presentEvent, readCommitted } from '../events/outbox.ts';
 import { memberBalance } from '../ledger/accounts.ts';
+import type { Role } from '../tenancy/scope.ts';
 import {
   type Channel,
-  cursorAfter,
   type Filter,
   type LiveEvent,
   reaches,
@@ -31,14 +32,6 @@ export interface Principal {
 }
 
 const REPLAY_PAGE = 500;
-const MAX_TX_ID = 2n ** 64n - 1n;
-const MAX_EVENT_ID = 2n ** 63n - 1n;
-
-// A cursor is `<transaction id>_<event id>`, each within its column's range.
-function isCursor(cursor: string): boolean {
-  const match = /^(\d{1,20})_(\d{1,19})$/.exec(cursor);
-  return match !== null && BigInt(match[1]) <= MAX_TX_ID && BigInt(match[2]) <= MAX_EVENT_ID;
-}
 // Live events held while a replay runs; past this the client is better off resuming later.
 const MAX_HELD = 10_000;
 
@@ -56,7 +49,7 @@ export class LiveConnection {
   readonly #db: Database;
   readonly #bufferLimit: number;
   #subscription: Subscription | null = null;
-  #last: string | null = null;
+  #last: EventCursor | null = null;
   #held: LiveEvent[] | null = null;
   #generation = 0;
   #dropped = false;
@@ -107,8 +100,8 @@ export class LiveConnection {
   }
 
   #emit(live: LiveEvent) {
-    if (!cursorAfter(live.cursor, this.#last)) return;
-    this.#last = live.cursor;
+    if (!cursorAfter(live.position, this.#last)) return;
+    this.#last = live.position;
     this.#send({ type: 'event', cursor: live.cursor, event: live.event });
   }
 
@@ -133,9 +126,12 @@ export class LiveConnection {
     const { value, error } = clientMessage.validate(parsed);
     if (error) return this.#error('invalid_message', error.message);
     const message = value as Subscribe | Snapshot;
-    if (message.type === 'subscribe' && message.since && !isCursor(message.since))
-      return this.#error('invalid_cursor', 'since is not a cursor this feed sent');
-    if (message.type === 'subscribe') return this.#subscribe(message);
+    if (message.type === 'subscribe') {
+      const since = message.since === undefined ? null : parseCursor(message.since);
+      if (since === null && message.since !== undefined)
+        return this.#error('invalid_cursor', 'since is not a cursor this feed sent');
+      return this.#subscribe(message, since);
+    }
     return this.#snapshot(message);
   }
 
@@ -156,7 +152,7 @@ export class LiveConnection {
     );
   }
 
-  async #subscribe(request: Subscribe) {
+  async #subscribe(request: Subscribe, since: EventCursor | null) {
     const { tenantId, channels } = this.#principal;
     const refused = request.channels.filter((c) => !channels.includes(c));
     if (refused.length) return this.#error('channel_not_allowed', `Not allowed: ${refused.join(', ')}`);
@@ -165,37 +161,43 @@ export class LiveConnection {
     const filter = { ...request.filter, ...this.#limits() };
     const generation = ++this.#generation;
     this.#subscription = { tenantId, channels: request.channels, filter };
-    this.#last = request.since ?? null;
-    this.#held = request.since ? [] : null;
+    this.#last = since;
+    this.#held = since ? [] : null;
     this.#send({ type: 'subscribed', channels: request.channels, filter, since: request.since ?? null });
-    if (request.since) await this.#replay(generation, request.since);
+    if (since) await this.#replay(generation, since);
   }
 
   // Everything committed after `since`, page by page; live events arriving meanwhile are held and then
   // sent past the last replayed cursor, so the hand-over has no gap and no duplicate.
-  async #replay(generation: number, since: string) {
+  async #replay(generation: number, since: EventCursor) {
     const subscription = this.#subscription as Subscription;
     let after = since;
     for (;;) {
-      const page = await readEvents(this.#db, {
+      const page = await readCommitted(this.#db, {
         tenantId: subscription.tenantId,
         after,
         types: typesOf(subscription.channels),
         limit: REPLAY_PAGE,
       });
       if (generation !== this.#generation || this.#dropped) return;
-      for (const stored of page) {
-        const live = { tenantId: subscription.tenantId, cursor: stored.cursor, event: stored };
+      for (const committed of page) {
+        const stored = presentEvent(committed);
+        const live = {
+          tenantId: subscription.tenantId,
+          position: committed.cursor,
+          cursor: stored.cursor,
+          event: stored,
+        };
         if (reaches(subscription, live)) this.#emit(live);
-        else this.#last = stored.cursor;
-        after = stored.cursor;
+        else this.#last = committed.cursor;
+        after = committed.cursor;
       }
       if (page.length < REPLAY_PAGE) break;
     }
     const held = this.#held ?? [];
     this.#held = null;
     for (const live of held) this.#emit(live);
-    this.#send({ type: 'live', cursor: this.#last });
+    this.#send({ type: 'live', cursor: this.#last && formatCursor(this.#last) });
   }
 
   // A snapshot needs the channel that carries its resource, and keeps to the credentials' limits.

@@ -3,7 +3,9 @@
 // hands each to the connections of this process.
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { type Database, rowsOf } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
+import { formatCursor } from '../events/cursor.ts';
+import { type CommittedEvent, newestCommitted, readCommitted } from '../events/outbox.ts';
 import type { LiveEvent } from './channels.ts';
 
 const BATCH = 1000;
@@ -11,29 +13,17 @@ const BATCH = 1000;
 // when it ends, without a notification of their own.
 const POLL_MS = 500;
 
-interface EventRow {
-  id: number;
-  tenantId: string;
-  txText: string;
-  type: string;
-  data: Record<string, unknown>;
-  createdAt: Date;
-}
-
-const toLive = (row: EventRow): LiveEvent => ({
-  tenantId: row.tenantId,
-  cursor: `${row.txText}_${row.id}`,
-  event: { id: String(row.id), type: row.type, createdAt: row.createdAt.toISOString(), data: row.data },
+const toLive = (event: CommittedEvent): LiveEvent => ({
+  tenantId: event.tenantId,
+  position: event.cursor,
+  cursor: formatCursor(event.cursor),
+  event: {
+    id: String(event.id),
+    type: event.type,
+    createdAt: event.createdAt.toISOString(),
+    data: event.data,
+  },
 });
-
-async function newestCursor(db: Database): Promise<[string, number]> {
-  const result = await db.raw(
-    `SELECT tx_id::text AS tx_text, id FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())
-      ORDER BY tx_id DESC, id DESC LIMIT 1`,
-  );
-  const row = rowsOf<{ txText: string; id: number }>(result)[0];
-  return row ? [row.txText, Number(row.id)] : ['0', 0];
-}
 
 export interface Hub {
   stop: () => Promise<void>;
@@ -44,7 +34,7 @@ export async function startHub(
   logger: Logger,
   deliver: (events: LiveEvent[]) => void,
 ): Promise<Hub> {
-  let cursor = await newestCursor(db);
+  let cursor = await newestCommitted(db);
   let reading: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -53,18 +43,11 @@ export async function startHub(
     do {
       again = false;
       for (;;) {
-        const result = await db.raw(
-          `SELECT id, tenant_id, tx_id::text AS tx_text, type, data, created_at FROM events
-            WHERE (tx_id, id) > (?::xid8, ?) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY tx_id, id LIMIT ?`,
-          [cursor[0], cursor[1], BATCH],
-        );
-        const rows = rowsOf<EventRow>(result);
-        if (rows.length === 0) break;
-        const last = rows[rows.length - 1];
-        cursor = [last.txText, Number(last.id)];
-        deliver(rows.map(toLive));
-        if (rows.length < BATCH) break;
+        const events = await readCommitted(db, { after: cursor, limit: BATCH });
+        if (events.length === 0) break;
+        cursor = events[events.length - 1].cursor;
+        deliver(events.map(toLive));
+        if (events.length < BATCH) break;
       }
     } while (again && !stopped);
   };

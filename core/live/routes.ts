@@ -1,9 +1,10 @@
 // Owns POST /v1/live/tokens: short-lived read-only live tokens, safe to hand to a browser.
+
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { requirePartner } from '../catalog/partners.ts';
+import { domainError } from '../errors.ts';
 import { payloadOf, scopeOf } from '../http/context.ts';
-import { domainError } from '../http/errors.ts';
 import { mutate } from '../http/mutation.ts';
 import { memberRef } from '../members/schema.ts';
 import { CHANNEL_NAMES, type Channel } from './channels.ts';

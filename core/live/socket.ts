@@ -1,12 +1,14 @@
 // Owns the websocket endpoint /v1/live on the API's listener: the handshake's credentials (an API key in
 // the Authorization header, or a live token in `?token=`), the connections of this process, keep-alive
 // pings, and their hand-over of events from the hub.
+
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Server } from '@hapi/hapi';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Database } from '../db/database.ts';
-import { bearerKey, scopeForKey } from '../http/auth.ts';
+import { bearerKey } from '../http/auth.ts';
+import { scopeForKey } from '../tenancy/key-lookup.ts';
 import { CHANNEL_NAMES, type LiveEvent } from './channels.ts';
 import { LiveConnection, type Principal } from './connection.ts';
 import { startHub } from './hub.ts';

@@ -1,6 +1,7 @@
 // Owns the Joi schemas of a member's fields, reused wherever a member is sent to Tessera.
+
 import Joi from 'joi';
-import { freeForm } from '../http/payloads.ts';
+import { freeForm } from '../payloads.ts';
 import { COUNTRY_CODES } from './countries.ts';
 
 export const memberRef = Joi.string()

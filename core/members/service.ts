@@ -1,11 +1,12 @@
 // Owns members (reward recipients): upsert by the source system's reference, lookup and filtered lists.
+
 import { isDeepStrictEqual } from 'node:util';
 import { recordAudit } from '../audit/log.ts';
 import type { Database, Transaction } from '../db/database.ts';
+import { notFound } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
-import type { Actor } from '../http/context.ts';
-import { notFound } from '../http/errors.ts';
-import { decodeCursor, isString, type Page, toPage } from '../http/pagination.ts';
+import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
+import type { Actor } from '../tenancy/scope.ts';
 
 export interface MemberInput {
   name?: string | null;

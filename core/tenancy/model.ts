@@ -1,6 +1,7 @@
 // Owns the tenancy tables as Objection models: tenants and their API keys.
+
 import { Model } from 'objection';
-import type { Role } from '../config.ts';
+import type { Role } from './scope.ts';
 
 export class Tenant extends Model {
   static override tableName = 'tenants';

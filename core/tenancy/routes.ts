@@ -1,10 +1,11 @@
 // Owns the API key routes: create (the key is shown once), list and revoke, for admins.
+
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
-import { noBody } from '../http/payloads.ts';
+import { noBody } from '../payloads.ts';
 import { createKey, listKeys, type NewKey, revokeKey } from './service.ts';
 
 const admin = { access: { scope: ['admin'] } };

@@ -1,15 +1,15 @@
 // Owns tenants and API keys: creation, listing, revocation and the first-start bootstrap.
+
 import { UniqueViolationError } from 'objection';
 import { recordAudit } from '../audit/log.ts';
 import { requirePartner } from '../catalog/partners.ts';
-import type { Role } from '../config.ts';
 import type { Database, Transaction } from '../db/database.ts';
+import { domainError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
-import type { Actor } from '../http/context.ts';
-import { domainError, notFound } from '../http/errors.ts';
-import { decodeCursor, isString, type Page, toPage } from '../http/pagination.ts';
+import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
 import { displayPrefix, generateKey, hashKey } from './keys.ts';
 import { ApiKey, Tenant } from './model.ts';
+import type { Actor, Role } from './scope.ts';
 
 export interface NewKey {
   name: string;

@@ -27,7 +27,8 @@ t.test(
     // The clone's own node_modules, inside the 0700 folder, as `npm ci` would leave them (hard links: fast).
     execFileSync('cp', ['-al', path.join(ROOT, 'node_modules'), path.join(checkout, 'node_modules')]);
     // The working tree as it is now, so that the change under test is what starts.
-    execFileSync('cp', ['-r', path.join(ROOT, 'core'), path.join(ROOT, 'migrations'), checkout]);
+    const sources = ['core', 'connectors', 'webhooks', 'ui-widgets', 'migrations', 'package.json'];
+  execFileSync('cp', ['-r', ...sources.map((source) => path.join(ROOT, source)), checkout]);
 
     const server = await spawnServer({}, checkout);
     t.teardown(() => server.stop('SIGKILL'));

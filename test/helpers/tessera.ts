@@ -1,13 +1,14 @@
 // Owns a Tessera under test: a real server on a random port over a fresh database, with an admin key,
 // an HTTP client for its API, and a teardown that leaves nothing running.
+
 import { randomBytes } from 'node:crypto';
 import { t as root } from 'tap';
-import { type Config, loadConfig, type Role } from '../../core/config.ts';
+import { type Config, loadConfig } from '../../core/config.ts';
 import type { Database } from '../../core/db/database.ts';
-import type { LedgerAccess } from '../../core/http/context.ts';
 import { createLogger } from '../../core/log.ts';
 import { startTessera, type Tessera } from '../../core/runtime.ts';
 import { Tenant } from '../../core/tenancy/model.ts';
+import type { LedgerAccess, Role } from '../../core/tenancy/scope.ts';
 import { createKey, createTenant, DEFAULT_TENANT } from '../../core/tenancy/service.ts';
 import { type ApiResponse, apiClient, type CallOptions } from './api.ts';
 import { createTestDatabase, startTestPostgres, type TestPostgres } from './postgres.ts';

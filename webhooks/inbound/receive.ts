@@ -1,8 +1,8 @@
 // Owns receiving one signed inbound webhook: verify it over the raw body, then take its events in once
 // per webhook-id. A redelivered webhook-id is answered with what the first delivery got.
-import type Joi from 'joi';
+
 import type { Database, Transaction } from '../../core/db/database.ts';
-import { domainError } from '../../core/http/errors.ts';
+import { domainError, validationFailed } from '../../core/errors.ts';
 import { inboundBody } from '../../core/intake/schema.ts';
 import { type SourceEventInput, takeIn } from '../../core/intake/service.ts';
 import { verifySigned } from '../signing.ts';
@@ -64,22 +64,9 @@ function parseBody(body: Buffer): { events: InboundEvent[]; batch: boolean } {
     throw domainError(400, 'malformed_json', 'The request body is not valid JSON');
   }
   const { error, value } = inboundBody.validate(json, { abortEarly: false, convert: true });
-  if (error) throw validationError(error);
+  if (error) throw validationFailed(error.details);
   const batch = Array.isArray((value as { events?: unknown }).events);
   return { events: batch ? value.events : [value], batch };
-}
-
-function validationError(error: Joi.ValidationError) {
-  return domainError(
-    400,
-    'validation_failed',
-    'The request is not valid; see details for each field',
-    error.details.map((d) => ({
-      in: 'payload',
-      path: d.path.join('.'),
-      message: d.message.replace(/"/g, "'"),
-    })),
-  );
 }
 
 async function takeInAll(

@@ -1,10 +1,11 @@
 // Owns inbound sources: the source systems (POS, HR, CRM middleware) that push signed events into
 // Tessera, each with its own secret (shown once) and its counts of accepted and rejected requests.
+
 import { recordAudit } from '../../core/audit/log.ts';
 import type { Database, Transaction } from '../../core/db/database.ts';
-import type { Actor } from '../../core/http/context.ts';
-import { domainError, notFound } from '../../core/http/errors.ts';
-import { decodeCursor, isString, type Page, toPage } from '../../core/http/pagination.ts';
+import { domainError, notFound } from '../../core/errors.ts';
+import { decodeCursor, isString, type Page, toPage } from '../../core/paging.ts';
+import type { Actor } from '../../core/tenancy/scope.ts';
 import { generateSecret, type SignatureFailure } from '../signing.ts';
 
 export const SOURCE_KINDS = ['pos', 'hr', 'crm', 'loyalty', 'other'] as const;

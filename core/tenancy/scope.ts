@@ -1,0 +1,31 @@
+// Owns who a caller is: the tenant, role and partner an API key acts with, the actor a service records,
+// and the one filter that keeps a caller to its tenant's rows and, with a partner key, its partner's.
+import type { Queryable } from '../db/database.ts';
+
+export type Role = 'admin' | 'integration' | 'partner' | 'viewer';
+
+// What a partner's keys may do on the ledger, as an admin granted it to the partner.
+export type LedgerAccess = 'none' | 'redeem' | 'redeem_and_credit';
+
+export interface Scope {
+  tenantId: string;
+  keyId: string;
+  role: Role;
+  partnerId: string | null;
+  // Only for partner keys; other roles' ledger rights follow from the role.
+  ledgerAccess?: LedgerAccess;
+}
+
+// The caller of a service: its scope, and the request id its audit entries carry.
+export interface Actor {
+  scope: Scope;
+  requestId: string;
+}
+
+// What a caller may see of a table: its tenant's rows, and with a partner key only its partner's (the
+// column naming the partner is `partnerId`, or `id` for the partners table itself). The one partner filter.
+export function visibleTo(db: Queryable, table: string, scope: Scope, partnerColumn = 'partnerId') {
+  return db(table)
+    .where({ tenantId: scope.tenantId })
+    .modify((q) => scope.role === 'partner' && q.where(partnerColumn, scope.partnerId));
+}
