@@ -28,7 +28,7 @@ t.test(
     execFileSync('cp', ['-al', path.join(ROOT, 'node_modules'), path.join(checkout, 'node_modules')]);
     // The working tree as it is now, so that the change under test is what starts.
     const sources = ['core', 'connectors', 'webhooks', 'ui-widgets', 'migrations', 'package.json'];
-  execFileSync('cp', ['-r', ...sources.map((source) => path.join(ROOT, source)), checkout]);
+    execFileSync('cp', ['-r', ...sources.map((source) => path.join(ROOT, source)), checkout]);
 
     const server = await spawnServer({}, checkout);
     t.teardown(() => server.stop('SIGKILL'));
