@@ -33,15 +33,24 @@ export type Outcome = { campaignId: string; campaign: string } & (
   | { outcome: Refusal }
 );
 
+// Whether the campaign runs at that time and the member may earn from it; shared with "send reward".
+export function screen(
+  campaign: CampaignRow,
+  at: Date,
+  member: EngineMember,
+): 'outside_dates' | 'member_not_eligible' | null {
+  if (at < campaign.startsAt || at >= campaign.endsAt) return 'outside_dates';
+  return isEligible(campaign.eligibility, member) ? null : 'member_not_eligible';
+}
+
 // Why the campaign does not consider the event at all, before any progress or governance.
-function screen(campaign: CampaignRow, event: EngineEvent, member: EngineMember): Outcome | null {
+function screenEvent(campaign: CampaignRow, event: EngineEvent, member: EngineMember): Outcome | null {
   const base = { campaignId: campaign.id, campaign: campaign.name };
-  if (event.occurredAt < campaign.startsAt || event.occurredAt >= campaign.endsAt)
-    return { ...base, outcome: 'outside_dates' };
+  const screened = screen(campaign, event.occurredAt, member);
+  if (screened === 'outside_dates') return { ...base, outcome: 'outside_dates' };
   if (!allHold(campaign.rule.where, event))
     return { ...base, outcome: 'not_eligible', reason: 'conditions_not_met' };
-  if (!isEligible(campaign.eligibility, member))
-    return { ...base, outcome: 'not_eligible', reason: 'member_not_eligible' };
+  if (screened) return { ...base, outcome: 'not_eligible', reason: screened };
   return null;
 }
 
@@ -52,7 +61,7 @@ export async function evaluateFor(
   member: EngineMember,
 ): Promise<Outcome> {
   const base = { campaignId: campaign.id, campaign: campaign.name };
-  const screened = screen(campaign, event, member);
+  const screened = screenEvent(campaign, event, member);
   if (screened) return screened;
   const tracked = keepsProgress(campaign.rule);
   const state =

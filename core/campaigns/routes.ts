@@ -5,9 +5,12 @@ import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
+import { presentIssuance } from '../issuance/service.ts';
+import { memberRef } from '../members/schema.ts';
 import { noBody } from '../payloads.ts';
 import type { CampaignAction, CampaignStatus } from './lifecycle.ts';
 import { campaignEdit, campaignInput, simulatedEvent } from './schema.ts';
+import { type RewardRequest, sendReward } from './send-reward.ts';
 import {
   type CampaignInput,
   createCampaign,
@@ -41,6 +44,31 @@ const lifecycleRoute = (action: CampaignAction, description: string): ServerRout
 });
 
 export const campaignRoutes: ServerRoute[] = [
+  {
+    method: 'POST',
+    path: '/v1/issuances',
+    options: {
+      description: 'Send a reward: one issuance under the campaign’s governance',
+      notes:
+        'Refused with 409 and the code `campaign_not_active`, `outside_dates`, `not_eligible`, ' +
+        '`member_cap_reached`, `campaign_cap_reached` or `budget_exhausted`.',
+      tags: ['api', 'issuances'],
+      auth: { access: { scope: ['admin', 'integration'] } },
+      validate: {
+        payload: Joi.object({
+          campaignId: Joi.string().guid().required(),
+          memberRef: memberRef.required(),
+          reason: Joi.string().max(500),
+        }),
+      },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const actor = actorOf(request);
+        const issuance = await sendReward(trx, actor, payloadOf<RewardRequest>(request));
+        return { status: 201, body: presentIssuance(actor.scope, issuance) };
+      }),
+  },
   {
     method: 'POST',
     path: '/v1/campaigns',

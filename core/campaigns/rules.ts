@@ -32,7 +32,7 @@ export interface Earning {
   settle: (issued: number) => { state: ProgressState; progress?: { current: number; target: number } };
 }
 
-export type Refusal = { refused: 'missing_field' | 'below_threshold'; value?: unknown };
+export type RuleRefusal = { refused: 'missing_field' | 'below_threshold'; value?: unknown };
 
 const DAY_MS = 86_400_000;
 // Events arriving this much later than their window are no longer counted.
@@ -144,7 +144,7 @@ function cumulative(
   };
 }
 
-export function earn(rule: Rule, state: ProgressState, event: RuleEvent): Earning | Refusal {
+export function earn(rule: Rule, state: ProgressState, event: RuleEvent): Earning | RuleRefusal {
   switch (rule.type) {
     case 'each':
     case 'direct':

@@ -6,7 +6,7 @@ import { denominationAllowed, findOffer } from '../catalog/offers.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
-import type { CampaignRow as IssuingCampaign, Reward } from '../issuance/service.ts';
+import type { IssuingCampaign, Reward } from '../issuance/service.ts';
 import { decodeCursor, isString, toPage } from '../paging.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
 import type { Eligibility } from './eligibility.ts';

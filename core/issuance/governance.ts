@@ -90,3 +90,9 @@ export async function giveBack(trx: Transaction, campaignId: string, cost: numbe
 export async function markSpent(trx: Transaction, campaignId: string, cost: number) {
   await trx('campaigns').where({ id: campaignId }).increment({ rewardsFulfilled: 1, budgetSpent: cost });
 }
+
+// The campaign's name, for the issuance events of a reward decided outside the engine (approval).
+export async function campaignName(trx: Transaction, campaignId: string): Promise<string> {
+  const campaign = await trx('campaigns').where({ id: campaignId }).first('name');
+  return campaign.name;
+}

@@ -7,7 +7,6 @@ import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { memberRef } from '../members/schema.ts';
 import { noBody } from '../payloads.ts';
-import { sendReward } from './manual.ts';
 import {
   approveIssuance,
   approveMany,
@@ -24,35 +23,6 @@ const idOf = (request: Parameters<typeof paramsOf>[0]) => paramsOf<{ id: string 
 const STATUSES = ['pending_approval', 'approved', 'rejected', 'fulfilled', 'failed'];
 
 export const issuanceRoutes: ServerRoute[] = [
-  {
-    method: 'POST',
-    path: '/v1/issuances',
-    options: {
-      description: 'Send a reward: one issuance under the campaign’s governance',
-      notes:
-        'Refused with 409 and the code `campaign_not_active`, `outside_dates`, `not_eligible`, ' +
-        '`member_cap_reached`, `campaign_cap_reached` or `budget_exhausted`.',
-      tags: ['api', 'issuances'],
-      auth: { access: { scope: ['admin', 'integration'] } },
-      validate: {
-        payload: Joi.object({
-          campaignId: Joi.string().guid().required(),
-          memberRef: memberRef.required(),
-          reason: Joi.string().max(500),
-        }),
-      },
-    },
-    handler: (request, h) =>
-      mutate(request, h, async (trx) => {
-        const actor = actorOf(request);
-        const issuance = await sendReward(
-          trx,
-          actor,
-          payloadOf<{ campaignId: string; memberRef: string; reason?: string }>(request),
-        );
-        return { status: 201, body: presentIssuance(actor.scope, issuance) };
-      }),
-  },
   {
     method: 'GET',
     path: '/v1/issuances',

@@ -13,6 +13,7 @@ import { decodeCursor, isString, toPage } from '../paging.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
 import {
   type CampaignCounters,
+  campaignName,
   giveBack,
   markSpent,
   memberCapReached,
@@ -34,7 +35,7 @@ export type Reward =
   | { type: 'points'; amount: number }
   | { type: 'voucher'; offerId: string; denomination: number };
 
-export interface CampaignRow extends CampaignCounters {
+export interface IssuingCampaign extends CampaignCounters {
   approval: 'auto' | 'manual';
   reward: Reward;
 }
@@ -156,7 +157,7 @@ async function fulfil(
 }
 
 export interface NewIssuance {
-  campaign: CampaignRow;
+  campaign: IssuingCampaign;
   member: { id: string; externalRef: string };
   origin: IssuanceRow['origin'];
   sourceEventId?: string;
@@ -213,8 +214,7 @@ export async function approveIssuance(trx: Transaction, actor: Actor, id: string
     entityId: id,
     summary: `Approved ${row.memberRef}'s reward`,
   });
-  const campaign = await trx('campaigns').where({ id: row.campaignId }).first('name');
-  return fulfil(trx, approved, campaign.name);
+  return fulfil(trx, approved, await campaignName(trx, row.campaignId));
 }
 
 export async function rejectIssuance(trx: Transaction, actor: Actor, id: string, reason?: string) {

@@ -1,14 +1,12 @@
 // Owns the "send reward" action (a Salesforce Flow, an admin): one issuance for a member under the
 // campaign's governance, with the same dates, eligibility and caps a rule would face.
-
-import { isEligible } from '../campaigns/eligibility.ts';
-import type { EngineMember } from '../campaigns/engine.ts';
-import { lockProgress } from '../campaigns/progress.ts';
-import { getCampaign } from '../campaigns/service.ts';
 import type { Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
+import { issue } from '../issuance/service.ts';
 import type { Actor } from '../tenancy/scope.ts';
-import { issue } from './service.ts';
+import { type EngineMember, screen } from './engine.ts';
+import { lockProgress } from './progress.ts';
+import { getCampaign } from './service.ts';
 
 const REFUSALS: Record<string, string> = {
   campaign_not_active: 'The campaign is not active',
@@ -21,20 +19,21 @@ const REFUSALS: Record<string, string> = {
 
 const refuse = (code: string) => domainError(409, code, REFUSALS[code]);
 
-export async function sendReward(
-  trx: Transaction,
-  actor: Actor,
-  input: { campaignId: string; memberRef: string; reason?: string },
-) {
+export interface RewardRequest {
+  campaignId: string;
+  memberRef: string;
+  reason?: string;
+}
+
+export async function sendReward(trx: Transaction, actor: Actor, input: RewardRequest) {
   const campaign = await getCampaign(trx, actor.scope, input.campaignId);
   const member: EngineMember | undefined = await trx('members')
     .where({ tenantId: actor.scope.tenantId, externalRef: input.memberRef })
     .first();
   if (!member) throw notFound(`Member ${input.memberRef}`);
   if (campaign.status !== 'active') throw refuse('campaign_not_active');
-  const now = new Date();
-  if (now < campaign.startsAt || now >= campaign.endsAt) throw refuse('outside_dates');
-  if (!isEligible(campaign.eligibility, member)) throw refuse('not_eligible');
+  const screened = screen(campaign, new Date(), member);
+  if (screened) throw refuse(screened === 'outside_dates' ? screened : 'not_eligible');
   // The member's lock keeps the per-member cap exact against concurrent events and sends.
   if (campaign.memberCapCount) await lockProgress(trx, campaign.id, member.id);
   const result = await issue(trx, { campaign, member, origin: 'api', reason: input.reason });
