@@ -22,7 +22,7 @@ import {
   recordLedgerEvent,
   runMovement,
   runResolution,
-} from './statements.ts';
+} from './sql.ts';
 
 export interface TransferRow {
   id: string;

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { openDatabase } from '../../core/db/database.ts';
-import { movementStatement, resolutionStatement } from '../../core/ledger/statements.ts';
+import { movementStatement, resolutionStatement } from '../../core/ledger/sql.ts';
 import { confirmation, movementParams, resolutionParams, shapes } from '../../core/ledger/transfers.ts';
 import { createKey, createTenant } from '../../core/tenancy/service.ts';
 import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
