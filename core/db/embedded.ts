@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import exitHook from 'async-exit-hook';
 import {
   canEnter,
+  EmbeddedPostgresError,
   postgresUser,
   reachableCopy,
   relocatedDataDir,
@@ -123,14 +124,14 @@ async function isPostmasterOf(pid: number, pgDir: string): Promise<boolean> {
 // A server started by another Tessera process (for example the CLI beside a running server) is reused.
 // A lock left by a crash whose pid now belongs to another process is removed, or PostgreSQL would
 // refuse to start over it.
-async function runningPort(pgDir: string, log: (message: string) => void): Promise<number | undefined> {
+async function runningPort(pgDir: string, notice: (message: string) => void): Promise<number | undefined> {
   const pidFile = path.join(pgDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const [pid, , , port] = (await readFile(pidFile, 'utf8')).split('\n');
   if (await isPostmasterOf(Number(pid), pgDir)) return Number(port);
-  log(`removing stale ${pidFile}: process ${pid} is not this data directory's PostgreSQL`);
+  notice(`removing stale ${pidFile}: process ${pid} is not this data directory's PostgreSQL`);
   await rm(pidFile).catch((error: Error) => {
-    throw new Error(`Tessera cannot start: remove the stale lock file ${pidFile} (${error.message})`);
+    throw new EmbeddedPostgresError(`remove the stale lock file ${pidFile} (${error.message})`);
   });
   return undefined;
 }
@@ -141,14 +142,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
   await chmod(dataDir, 0o755);
   const log = options.onLog ?? (() => {});
-  const pgDir = await reachablePgDir(dataDir, options.onNotice ?? log);
+  const notice = options.onNotice ?? log;
+  const pgDir = await reachablePgDir(dataDir, notice);
   const secret = await password(dataDir);
   const url =
     (port: number) =>
     (database = 'postgres') =>
       `postgres://${USER}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${database}`;
 
-  const reused = await runningPort(pgDir, log);
+  const reused = await runningPort(pgDir, notice);
   if (reused) return { url: url(reused), stop: async () => {} };
 
   const port = options.port || (await freePort());
