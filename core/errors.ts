@@ -25,6 +25,11 @@ export function domainError(
 
 export const notFound = (what: string) => domainError(404, 'not_found', `${what} not found`);
 
+// Whether an error is the domain refusal with this code: callers catch only what they expect.
+export function isRefusal(error: unknown, code: string): boolean {
+  return Boom.isBoom(error) && (error.data as ErrorData | null)?.code === code;
+}
+
 const ECHOED_CHARACTERS = 100;
 
 // Joi echoes a bad value in its message; a 900 KB field must not make a 900 KB error.

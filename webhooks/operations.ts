@@ -5,7 +5,7 @@
 import type { PgBoss } from 'pg-boss';
 import { recordAudit } from '../core/audit/log.ts';
 import type { Transaction } from '../core/db/database.ts';
-import { domainError, notFound } from '../core/errors.ts';
+import { domainError, isRefusal, notFound } from '../core/errors.ts';
 import { recordEvent } from '../core/events/outbox.ts';
 import type { Actor } from '../core/tenancy/scope.ts';
 import { findEndpoint } from './endpoints.ts';
@@ -51,8 +51,8 @@ export async function retryMessage(trx: Transaction, queue: PgBoss, actor: Actor
     .first();
   if (!message) throw notFound('Webhook message');
   // Another partner's message is as unknown as a missing one.
-  const endpoint = await findEndpoint(trx, actor.scope, message.endpointId).catch(() => {
-    throw notFound('Webhook message');
+  const endpoint = await findEndpoint(trx, actor.scope, message.endpointId).catch((error) => {
+    throw isRefusal(error, 'not_found') ? notFound('Webhook message') : error;
   });
   assertEnabled(endpoint);
   await resend(trx, queue, [message]);

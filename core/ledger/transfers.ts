@@ -395,9 +395,10 @@ export async function reverse(
     reversesId: original.id,
     eventExtra: { reversesId: original.id, reason, kind: original.kind },
   };
-  // A concurrent reversal of the same transfer fails on the unique reverses_id.
+  // A concurrent reversal of the same transfer fails on the unique (tenant, reverses_id).
   return move(trx, scope, input, shape).catch((error) => {
-    if ((error as { code?: string }).code === '23505')
+    const violation = error as { code?: string; constraint?: string };
+    if (violation.code === '23505' && violation.constraint === 'ledger_transfers_reverses_key')
       throw domainError(409, 'already_reversed', 'This transfer has been reversed already');
     throw error;
   });
