@@ -3,6 +3,7 @@
 import { recordAudit } from '../audit/log.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
+import { decodeCursor, isString, toPage } from '../paging.ts';
 import { type Actor, type LedgerAccess, type Scope, visibleTo } from '../tenancy/scope.ts';
 
 export interface PartnerRow {
@@ -84,4 +85,14 @@ export async function requirePartner(
 ): Promise<void> {
   const row = await db('partners').where({ tenantId, id }).first('id');
   if (!row) throw domainError(404, 'partner_not_found', `Partner ${id} not found`);
+}
+
+// A page of partners in name order (names are unique in a tenant, so the name is the cursor).
+export async function listPartners(db: Database, scope: Scope, query: { limit: number; cursor?: string }) {
+  const after = decodeCursor(query.cursor, isString);
+  const rows: PartnerRow[] = await partnersVisibleTo(db, scope)
+    .modify((q) => after !== undefined && q.where('name', '>', after))
+    .orderBy('name')
+    .limit(query.limit + 1);
+  return toPage(rows, query.limit, presentPartner, (row) => row.name);
 }

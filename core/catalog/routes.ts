@@ -6,13 +6,7 @@ import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { codesFromCsv, loadCodes, type NewCode } from './codes.ts';
 import { createOffer, findOffer, listOffers, type OfferInput, offerStock, presentOffer } from './offers.ts';
-import {
-  changePartner,
-  createPartner,
-  type PartnerInput,
-  partnersVisibleTo,
-  presentPartner,
-} from './partners.ts';
+import { changePartner, createPartner, listPartners, type PartnerInput, presentPartner } from './partners.ts';
 import { codeUpload, offerInput, partnerChange, partnerInput } from './schema.ts';
 
 const admins = { access: { scope: ['admin'] } };
@@ -68,12 +62,18 @@ export const catalogRoutes: ServerRoute[] = [
   {
     method: 'GET',
     path: '/v1/partners',
-    options: { description: 'List partners', tags: ['api', 'catalog'], auth: readers },
-    handler: async (request) => ({
-      data: (await partnersVisibleTo(request.server.app.db, scopeOf(request)).orderBy('name')).map(
-        presentPartner,
+    options: {
+      description: 'List partners by name, paged like every list',
+      tags: ['api', 'catalog'],
+      auth: readers,
+      validate: { query: Joi.object(pageQuery) },
+    },
+    handler: (request) =>
+      listPartners(
+        request.server.app.db,
+        scopeOf(request),
+        queryOf<{ limit: number; cursor?: string }>(request),
       ),
-    }),
   },
   {
     method: 'POST',

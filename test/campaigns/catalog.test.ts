@@ -174,3 +174,22 @@ t.test(
     t.notOk(JSON.stringify(theirs.body).includes('FM-500-SECRET'), 'the full code is not shown');
   },
 );
+
+t.test('partners list in name order, paged like every list', async (t) => {
+  const app = await startTestTessera(t);
+  for (const name of ['Cinema', 'Airline', 'Bakery'])
+    await app.api('POST', '/v1/partners', { body: { name } });
+  const first = await app.api('GET', '/v1/partners?limit=2');
+  t.same(
+    first.body.data.map((p: { name: string }) => p.name),
+    ['Airline', 'Bakery'],
+  );
+  t.type(first.body.nextCursor, 'string');
+  const second = await app.api('GET', `/v1/partners?limit=2&cursor=${first.body.nextCursor}`);
+  t.same(
+    second.body.data.map((p: { name: string }) => p.name),
+    ['Cinema'],
+  );
+  t.equal(second.body.nextCursor, null);
+  t.equal((await app.api('GET', '/v1/partners?cursor=nonsense')).body.error?.code, 'invalid_cursor');
+});
