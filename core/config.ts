@@ -1,5 +1,4 @@
 // Owns Tessera's configuration: the environment, validated once at start.
-
 import ipaddr from 'ipaddr.js';
 import Joi from 'joi';
 import cron from 'node-cron';

@@ -3,7 +3,7 @@
 // at connect time (DNS can change between the two), through the lookup that the HTTP client uses.
 import { type LookupAddress, lookup } from 'node:dns';
 import ipaddr from 'ipaddr.js';
-import type { AllowedAddress } from '../core/config.ts';
+import type { AllowedAddress, Config } from '../core/config.ts';
 import { domainError } from '../core/errors.ts';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
@@ -55,6 +55,16 @@ const systemResolver: Resolver = (host) =>
     ),
   );
 
+// The operator's policy, from the configuration.
+export function addressPolicy(
+  config: Pick<Config, 'webhookAllowHttp' | 'webhookAllowedAddresses'>,
+): AddressPolicy {
+  return { allowHttp: config.webhookAllowHttp, allowedAddresses: config.webhookAllowedAddresses };
+}
+
+// A URL's host without the brackets of an IPv6 literal.
+const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
+
 function portOf(url: URL): number {
   if (url.port) return Number(url.port);
   return url.protocol === 'http:' ? 80 : 443;
@@ -76,7 +86,7 @@ export async function checkWebhookUrl(
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp))
     throw refused(policy.allowHttp ? 'The URL must be http or https' : 'The URL must use https');
   if (url.username || url.password) throw refused('The URL may not carry credentials');
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(url);
   const addresses = ipaddr.isValid(host)
     ? [host]
     : await (options.resolve ?? systemResolver)(host).catch(() => {
@@ -122,18 +132,12 @@ export function isPublicAddress(address: string | undefined): boolean {
   return address !== undefined && parsed(address)?.range() === 'unicast';
 }
 
-// The verdict on a URL whose host is an address literal; null for a host name (judged at lookup).
-export function literalAddressVerdict(
-  url: string,
-  policy: AddressPolicy,
-  mayUseAllowList: boolean,
-): AddressVerdict | null {
-  const parsedUrl = new URL(url);
-  const host = parsedUrl.hostname.replace(/^\[|\]$/g, '');
-  if (!ipaddr.isValid(host)) return null;
-  return classifyAddress(host, portOf(parsedUrl), mayUseAllowList ? policy.allowedAddresses : []);
-}
-
-export function portOfUrl(url: string): number {
-  return portOf(new URL(url));
+// What a delivery to this URL may connect to. A literal address is judged here, since the connection
+// makes no DNS lookup for it; a host name is judged by the lookup, at connect time.
+export function deliveryGuard(url: string, policy: AddressPolicy, mayUseAllowList: boolean) {
+  const target = new URL(url);
+  const host = hostOf(target);
+  const allowed = mayUseAllowList ? policy.allowedAddresses : [];
+  const refused = ipaddr.isValid(host) && classifyAddress(host, portOf(target), allowed) === 'refused';
+  return { refused, lookup: guardedLookup(policy, portOf(target), mayUseAllowList) };
 }

@@ -8,13 +8,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Config } from '../core/config.ts';
 import { type Database, rowsOf, type Transaction } from '../core/db/database.ts';
 import { recordEvent } from '../core/events/outbox.ts';
-import {
-  type AddressPolicy,
-  guardedLookup,
-  isPublicAddress,
-  literalAddressVerdict,
-  portOfUrl,
-} from './address-guard.ts';
+import { addressPolicy, deliveryGuard, isPublicAddress } from './address-guard.ts';
 import { type DeliveryJob, enqueueDeliveries } from './queue.ts';
 import { nextDelayMs, retryAfterMs } from './retry-schedule.ts';
 import { signatureHeader } from './signing.ts';
@@ -61,10 +55,6 @@ function signingSecrets(endpoint: EndpointRow, now = new Date()): string[] {
   return [endpoint.secret, ...previous];
 }
 
-function policyOf(config: Config): AddressPolicy {
-  return { allowHttp: config.webhookAllowHttp, allowedAddresses: config.webhookAllowedAddresses };
-}
-
 const failedOutcome = (error: string): Outcome => ({
   statusCode: null,
   body: null,
@@ -74,11 +64,9 @@ const failedOutcome = (error: string): Outcome => ({
 
 async function post(config: Config, endpoint: EndpointRow, message: MessageRow): Promise<Outcome> {
   const timestamp = Math.floor(Date.now() / 1000);
-  // The allow-list serves admin-owned endpoints only; a literal address is checked here because the
-  // connection makes no DNS lookup for it.
-  const mayUseAllowList = endpoint.partnerId === null;
-  const literal = literalAddressVerdict(endpoint.url, policyOf(config), mayUseAllowList);
-  if (literal === 'refused') return failedOutcome('The URL is an internal address');
+  // The operator's allow-list serves admin-owned endpoints only.
+  const guard = deliveryGuard(endpoint.url, addressPolicy(config), endpoint.partnerId === null);
+  if (guard.refused) return failedOutcome('The URL is an internal address');
   try {
     const response = await got.post(endpoint.url, {
       body: message.body,
@@ -94,7 +82,7 @@ async function post(config: Config, endpoint: EndpointRow, message: MessageRow):
       throwHttpErrors: false,
       retry: { limit: 0 },
       agent: agents,
-      dnsLookup: guardedLookup(policyOf(config), portOfUrl(endpoint.url), mayUseAllowList) as never,
+      dnsLookup: guard.lookup as never,
     });
     const retryAfter = response.headers['retry-after'];
     return {

@@ -1,6 +1,5 @@
 // Owns webhook endpoints: create (the secret is shown once), read, change, delete, rotate the secret.
 // An admin key manages all of its tenant's endpoints; a partner key only its own.
-
 import { recordAudit } from '../core/audit/log.ts';
 import type { Database, Transaction } from '../core/db/database.ts';
 import { notFound } from '../core/errors.ts';

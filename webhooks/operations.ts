@@ -1,7 +1,6 @@
 // Owns the operator's hand on deliveries: retry one message, recover an endpoint's failures since a
 // time, and send a test event. Each puts messages back to pending and enqueues their next attempt in
 // the same transaction.
-
 import type { PgBoss } from 'pg-boss';
 import { recordAudit } from '../core/audit/log.ts';
 import type { Transaction } from '../core/db/database.ts';

@@ -1,5 +1,4 @@
 // Owns the webhook endpoint routes: subscribe, read, change, delete, rotate the secret, see messages.
-
 import type { Request, ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { eventTypePattern } from '../core/events/types.ts';
@@ -7,7 +6,7 @@ import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../core/http/con
 import { mutate } from '../core/http/mutation.ts';
 import { pageQuery } from '../core/http/pagination.ts';
 import { noBody } from '../core/payloads.ts';
-import type { AddressPolicy } from './address-guard.ts';
+import { addressPolicy } from './address-guard.ts';
 import {
   changeEndpoint,
   createEndpoint,
@@ -34,10 +33,7 @@ const url = Joi.string()
 const idParams = Joi.object({ id: Joi.string().guid().required() });
 const id = (request: Request) => paramsOf<{ id: string }>(request).id;
 
-function policyOf(request: Request): AddressPolicy {
-  const { config } = request.server.app;
-  return { allowHttp: config.webhookAllowHttp, allowedAddresses: config.webhookAllowedAddresses };
-}
+const policyOf = (request: Request) => addressPolicy(request.server.app.config);
 
 export const webhookRoutes: ServerRoute[] = [
   {

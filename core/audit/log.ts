@@ -1,5 +1,4 @@
 // Owns the audit trail: appending an entry inside the caller's transaction, and reading entries back.
-
 import type { Database, Transaction } from '../db/database.ts';
 import { decodeCursor, isPositiveInteger, type Page, toPage } from '../paging.ts';
 import type { Actor } from '../tenancy/scope.ts';

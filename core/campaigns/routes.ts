@@ -1,5 +1,4 @@
 // Owns the campaign routes: create, list, get with counters, edit, lifecycle actions and dry runs.
-
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';

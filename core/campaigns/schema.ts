@@ -1,5 +1,4 @@
 // Owns the Joi shapes of campaigns: rules, rewards, governance and eligibility, as documented.
-
 import Joi from 'joi';
 import { eventType } from '../events/types.ts';
 import { memberFields, memberRef } from '../members/schema.ts';

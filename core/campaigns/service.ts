@@ -1,6 +1,5 @@
 // Owns campaigns: creating them, editing them within what their state allows (audited), moving them
 // through their lifecycle, and showing their governance counters.
-
 import { recordAudit } from '../audit/log.ts';
 import { denominationAllowed, findOffer } from '../catalog/offers.ts';
 import type { Database, Transaction } from '../db/database.ts';

@@ -1,6 +1,5 @@
 // Owns dry runs: what each of a list of events would produce for one campaign, given members' real
 // progress, computed by the engine itself in a transaction that is always rolled back.
-
 import type { Database, Transaction } from '../db/database.ts';
 import { domainError } from '../errors.ts';
 import type { MemberInput } from '../members/service.ts';

@@ -1,6 +1,5 @@
 // Owns voucher codes: loading them per offer and denomination (duplicates refused, all or nothing),
 // assigning one atomically to one issuance, and showing them masked to everyone but admins.
-
 import { parse } from 'csv-parse/sync';
 import { recordAudit } from '../audit/log.ts';
 import type { Transaction } from '../db/database.ts';

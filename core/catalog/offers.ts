@@ -1,6 +1,5 @@
 // Owns offers: what a partner gives members (gift cards, experiences, merchandise, wallet credit), in
 // which denominations, and the stock of voucher codes per denomination.
-
 import { recordAudit } from '../audit/log.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import { notFound } from '../errors.ts';

@@ -1,5 +1,4 @@
 // Owns partners: the businesses whose offers members receive and who redeem them.
-
 import { recordAudit } from '../audit/log.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
@@ -51,7 +50,8 @@ export async function changePartner(
     .update(change)
     .returning('*')
     .catch((error) => {
-      if ((error as { code?: string }).code === '23505')
+      const violation = error as { code?: string; constraint?: string };
+      if (violation.code === '23505' && violation.constraint === 'partners_tenant_id_name_key')
         throw domainError(409, 'partner_exists', `A partner named "${change.name}" exists`);
       throw error;
     });

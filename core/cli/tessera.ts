@@ -1,5 +1,4 @@
 // The operator CLI: tenants and API keys, straight against the database (embedded or DATABASE_URL).
-
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';

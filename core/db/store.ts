@@ -1,5 +1,4 @@
 // Owns opening Tessera's database: DATABASE_URL when given, otherwise the embedded PostgreSQL; then migrations.
-
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';

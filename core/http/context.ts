@@ -1,5 +1,4 @@
 // Owns the typed per-server and per-request state that Tessera keeps on hapi objects.
-
 import type { Request } from '@hapi/hapi';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';

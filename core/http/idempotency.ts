@@ -1,7 +1,6 @@
 // Owns Idempotency-Key: the first response to a key is stored and replayed to the same API key; a reused
 // key with another request is refused; a key whose first request is still running is refused until it
 // finishes. A record belongs to the API key that made it: another key's request is independent.
-
 import { createHash } from 'node:crypto';
 import type { Request, ResponseObject, ResponseToolkit, Server } from '@hapi/hapi';
 import type { Database, Transaction } from '../db/database.ts';

@@ -1,5 +1,4 @@
 // Owns the Joi shape of a source event, shared by POST /v1/events and signed inbound webhooks.
-
 import Joi from 'joi';
 import { eventType } from '../events/types.ts';
 import { memberFields, memberRef } from '../members/schema.ts';

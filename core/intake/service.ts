@@ -1,7 +1,6 @@
 // Owns the intake of source events: each stored durably once per (source, sourceEventId), its member
 // matched (or created from the event), evaluated by the campaign engine in the same transaction, and
 // its outcomes kept so that a redelivery gets the same answer.
-
 import { type EngineMember, evaluateEvent } from '../campaigns/engine.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import { recordEvent } from '../events/outbox.ts';

@@ -1,5 +1,4 @@
 // Owns the issuance routes: send a reward, list and get issuances, approve and reject held ones.
-
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';

@@ -1,7 +1,6 @@
 // Owns issuances, the rewards a campaign grants a member: created under the campaign's governance,
 // held for approval or fulfilled at once (points credited through the ledger, or a voucher code
 // assigned), and their states as a transition table.
-
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/log.ts';
 import { assignCode, codeFor } from '../catalog/codes.ts';

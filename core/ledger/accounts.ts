@@ -1,6 +1,5 @@
 // Owns account balances: member accounts move by one conditional UPDATE each (never read-then-write);
 // system accounts' balances are derived from the transfers that name them.
-
 import { type Database, rowsOf, type Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
 

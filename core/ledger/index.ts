@@ -1,5 +1,4 @@
 // Registers the ledger module.
-
 import type { Plugin } from '@hapi/hapi';
 import { domainError } from '../errors.ts';
 import { refuseConstraint } from '../http/errors.ts';

@@ -1,5 +1,4 @@
 // Owns reading the ledger: the transfer log with its filters, one transfer, and the account totals.
-
 import type { Database } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { decodeCursor, isString, type Page, toPage } from '../paging.ts';

@@ -1,5 +1,4 @@
 // Owns the ledger routes: credits, reservations (confirm / release), debits, reversals, balances, transfers.
-
 import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Config } from '../config.ts';

@@ -1,6 +1,5 @@
 // Owns ledger transfers: credits, reservations and their confirmation or release, one-step debits and
 // reversals; each commits with its event in the caller's transaction.
-
 import { isDeepStrictEqual } from 'node:util';
 import { type Queryable, rowsOf, type Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';

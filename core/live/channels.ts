@@ -16,9 +16,8 @@ export const CHANNEL_NAMES = Object.keys(CHANNELS) as Channel[];
 
 export interface LiveEvent {
   tenantId: string;
-  // The event's outbox position, and as the client sees it.
+  // The event's outbox position; clients see it formatted as their resume cursor.
   position: EventCursor;
-  cursor: string;
   event: { id: string; type: string; createdAt: string; data: Record<string, unknown> };
 }
 

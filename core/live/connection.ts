@@ -1,7 +1,6 @@
 // Owns one live client: its subscription, the replay from `since` and the hand-over to live events
 // without gap or duplicate (every event is sent only past the last cursor sent), snapshots, and the
 // buffer limit past which a client that does not read is dropped with "resume with since".
-
 import type { WebSocket } from 'ws';
 import { presentCampaign } from '../campaigns/service.ts';
 import type { Database } from '../db/database.ts';
@@ -102,7 +101,7 @@ export class LiveConnection {
   #emit(live: LiveEvent) {
     if (!cursorAfter(live.position, this.#last)) return;
     this.#last = live.position;
-    this.#send({ type: 'event', cursor: live.cursor, event: live.event });
+    this.#send({ type: 'event', cursor: formatCursor(live.position), event: live.event });
   }
 
   // From the hub, in commit order.
@@ -181,12 +180,10 @@ export class LiveConnection {
       });
       if (generation !== this.#generation || this.#dropped) return;
       for (const committed of page) {
-        const stored = presentEvent(committed);
         const live = {
           tenantId: subscription.tenantId,
           position: committed.cursor,
-          cursor: stored.cursor,
-          event: stored,
+          event: presentEvent(committed),
         };
         if (reaches(subscription, live)) this.#emit(live);
         else this.#last = committed.cursor;

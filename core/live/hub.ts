@@ -4,7 +4,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
-import { formatCursor } from '../events/cursor.ts';
 import { type CommittedEvent, newestCommitted, readCommitted } from '../events/outbox.ts';
 import type { LiveEvent } from './channels.ts';
 
@@ -16,7 +15,6 @@ const POLL_MS = 500;
 const toLive = (event: CommittedEvent): LiveEvent => ({
   tenantId: event.tenantId,
   position: event.cursor,
-  cursor: formatCursor(event.cursor),
   event: {
     id: String(event.id),
     type: event.type,

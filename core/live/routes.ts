@@ -1,5 +1,4 @@
 // Owns POST /v1/live/tokens: short-lived read-only live tokens, safe to hand to a browser.
-
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { requirePartner } from '../catalog/partners.ts';

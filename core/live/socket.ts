@@ -1,7 +1,6 @@
 // Owns the websocket endpoint /v1/live on the API's listener: the handshake's credentials (an API key in
 // the Authorization header, or a live token in `?token=`), the connections of this process, keep-alive
 // pings, and their hand-over of events from the hub.
-
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Server } from '@hapi/hapi';

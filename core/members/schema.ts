@@ -1,5 +1,4 @@
 // Owns the Joi schemas of a member's fields, reused wherever a member is sent to Tessera.
-
 import Joi from 'joi';
 import { freeForm } from '../payloads.ts';
 import { COUNTRY_CODES } from './countries.ts';

@@ -1,5 +1,4 @@
 // Owns members (reward recipients): upsert by the source system's reference, lookup and filtered lists.
-
 import { isDeepStrictEqual } from 'node:util';
 import { recordAudit } from '../audit/log.ts';
 import type { Database, Transaction } from '../db/database.ts';

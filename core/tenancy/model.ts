@@ -1,5 +1,4 @@
 // Owns the tenancy tables as Objection models: tenants and their API keys.
-
 import { Model } from 'objection';
 import type { Role } from './scope.ts';
 

@@ -1,5 +1,4 @@
 // Owns the API key routes: create (the key is shown once), list and revoke, for admins.
-
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';

@@ -1,5 +1,4 @@
 // Owns tenants and API keys: creation, listing, revocation and the first-start bootstrap.
-
 import { UniqueViolationError } from 'objection';
 import { recordAudit } from '../audit/log.ts';
 import { requirePartner } from '../catalog/partners.ts';

@@ -192,4 +192,9 @@ t.test('partners list in name order, paged like every list', async (t) => {
   );
   t.equal(second.body.nextCursor, null);
   t.equal((await app.api('GET', '/v1/partners?cursor=nonsense')).body.error?.code, 'invalid_cursor');
+  const renamed = await app.api('PATCH', `/v1/partners/${second.body.data[0].id}`, {
+    body: { name: 'Airline' },
+  });
+  t.equal(renamed.status, 409);
+  t.equal(renamed.body.error.code, 'partner_exists', 'names stay unique in a tenant');
 });

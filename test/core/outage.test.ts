@@ -74,3 +74,23 @@ t.test('PostgreSQL frozen', async (t) => {
   const balance = await call('GET', '/v1/members/outage-1/balance');
   t.equal(balance.body.available, 10, 'nothing from the outage was half-applied');
 });
+
+t.test('with the default TESSERA_DB_TIMEOUT_MS, a frozen database still answers 503', async (t) => {
+  let frozen: FaultProxy | undefined;
+  const defaults = await startTestTessera(t, {}, async (url) => {
+    frozen = await startFaultProxy(url);
+    t.teardown(() => frozen?.close());
+    return frozen.url;
+  });
+  t.equal(defaults.config.dbTimeoutMs, 10_000, 'no variable set');
+  await defaults.api('PUT', '/v1/members/outage-default', { body: { name: 'Default' } });
+  (frozen as FaultProxy).setFrozen(true);
+  // The admin key is in the key cache by now: this is the member read itself waiting on the database.
+  const response = await Promise.race([
+    defaults.api('GET', '/v1/members/outage-default'),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer')), 60_000)),
+  ]);
+  t.equal(response.status, 503);
+  t.equal(response.body.error?.code, 'database_unavailable');
+  (frozen as FaultProxy).setFrozen(false);
+});

@@ -1,6 +1,5 @@
 // Owns a Tessera under test: a real server on a random port over a fresh database, with an admin key,
 // an HTTP client for its API, and a teardown that leaves nothing running.
-
 import { randomBytes } from 'node:crypto';
 import { t as root } from 'tap';
 import { type Config, loadConfig } from '../../core/config.ts';

@@ -1,6 +1,5 @@
 // Owns receiving one signed inbound webhook: verify it over the raw body, then take its events in once
 // per webhook-id. A redelivered webhook-id is answered with what the first delivery got.
-
 import type { Database, Transaction } from '../../core/db/database.ts';
 import { domainError, validationFailed } from '../../core/errors.ts';
 import { inboundBody } from '../../core/intake/schema.ts';

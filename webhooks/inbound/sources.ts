@@ -1,6 +1,5 @@
 // Owns inbound sources: the source systems (POS, HR, CRM middleware) that push signed events into
 // Tessera, each with its own secret (shown once) and its counts of accepted and rejected requests.
-
 import { recordAudit } from '../../core/audit/log.ts';
 import type { Database, Transaction } from '../../core/db/database.ts';
 import { domainError, notFound } from '../../core/errors.ts';
