@@ -1,6 +1,5 @@
 // Builds the Hapi server from config and its dependencies, initialised but not listening.
 import Hapi, { type Server } from '@hapi/hapi';
-import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import pkg from '../package.json' with { type: 'json' };
 import { widgets } from '../ui-widgets/plugin.ts';
@@ -20,6 +19,7 @@ import { registerOpenApi } from './http/openapi.ts';
 import { registerRequestLog } from './http/request-log.ts';
 import { intake } from './intake/index.ts';
 import { issuance } from './issuance/index.ts';
+import type { Jobs } from './jobs/jobs.ts';
 import { ledger } from './ledger/index.ts';
 import { live } from './live/index.ts';
 import { members } from './members/index.ts';
@@ -29,10 +29,10 @@ export interface ServerDeps {
   config: Config;
   db: Database;
   logger: Logger;
-  queue: PgBoss;
+  jobs: Jobs;
 }
 
-export async function createServer({ config, db, logger, queue }: ServerDeps): Promise<Server> {
+export async function createServer({ config, db, logger, jobs }: ServerDeps): Promise<Server> {
   const server = Hapi.server({
     port: config.port,
     host: config.host,
@@ -46,7 +46,7 @@ export async function createServer({ config, db, logger, queue }: ServerDeps): P
     // keep-alive connections, and a request that still arrives on one is processed but never answered.
     operations: { cleanStop: false },
   });
-  Object.assign(server.app, { config, db, logger, queue });
+  Object.assign(server.app, { config, db, logger, jobs });
 
   // onPreResponse order matters: errors take their one shape first, then idempotency stores that shape.
   registerErrorMapping(server);

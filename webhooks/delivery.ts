@@ -4,10 +4,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import got from 'got';
-import type { PgBoss } from 'pg-boss';
 import type { Config } from '../core/config.ts';
 import { type Database, rowsOf, type Transaction } from '../core/db/database.ts';
 import { recordEvent } from '../core/events/outbox.ts';
+import type { Jobs } from '../core/jobs/jobs.ts';
 import { addressPolicy, deliveryGuard, isPublicAddress } from './address-guard.ts';
 import { type DeliveryJob, enqueueDeliveries } from './queue.ts';
 import { nextDelayMs, retryAfterMs } from './retry-schedule.ts';
@@ -143,14 +143,14 @@ async function afterFailure(
   }
   const nextAttemptAt = new Date(Date.now() + delay);
   await trx('webhook_messages').where({ id: message.id }).update({ attempts, nextAttemptAt });
-  await enqueueDeliveries(deps.boss, trx, [
+  await enqueueDeliveries(deps.jobs, trx, [
     { messageId: message.id, attempt: attempts + 1, endpointId: endpoint.id, startAfter: nextAttemptAt },
   ]);
 }
 
 export interface DeliveryDeps {
   db: Database;
-  boss: PgBoss;
+  jobs: Jobs;
   config: Config;
 }
 

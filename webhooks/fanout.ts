@@ -1,10 +1,10 @@
 // Owns the fan-out: committed outbox events become one message per matching enabled endpoint, and each
 // message its first delivery job, in one transaction with the fan-out's cursor. A crash at any point
 // replays from the cursor (messages are unique per endpoint and event), so no event is lost or doubled.
-import type { PgBoss } from 'pg-boss';
 import type { Database, Transaction } from '../core/db/database.ts';
 import { type CommittedEvent, readCommitted } from '../core/events/outbox.ts';
 import { typeMatches } from '../core/events/types.ts';
+import type { Jobs } from '../core/jobs/jobs.ts';
 import type { EndpointRow } from './delivery.ts';
 import { enqueueDeliveries } from './queue.ts';
 
@@ -28,7 +28,7 @@ export function messageBody(event: { id: number | string; type: string; createdA
   });
 }
 
-async function createMessages(boss: PgBoss, trx: Transaction, events: CommittedEvent[]): Promise<number> {
+async function createMessages(jobs: Jobs, trx: Transaction, events: CommittedEvent[]): Promise<number> {
   const tenants = [...new Set(events.map((e) => e.tenantId))];
   const endpoints: Subscriber[] = await trx('webhook_endpoints')
     .where({ enabled: true })
@@ -51,7 +51,7 @@ async function createMessages(boss: PgBoss, trx: Transaction, events: CommittedE
     .ignore()
     .returning(['id', 'endpointId']);
   await enqueueDeliveries(
-    boss,
+    jobs,
     trx,
     created.map((m) => ({ messageId: m.id, attempt: 1, endpointId: m.endpointId })),
   );
@@ -62,7 +62,7 @@ const BATCH = 500;
 
 // One batch; `more` says it was full, so others may be waiting. The cursor row's lock lets one
 // process fan out at a time; the others skip.
-export async function fanOutOnce(db: Database, boss: PgBoss): Promise<{ messages: number; more: boolean }> {
+export async function fanOutOnce(db: Database, jobs: Jobs): Promise<{ messages: number; more: boolean }> {
   return db.transaction(async (trx) => {
     const cursor = await trx('webhook_fanout').where({ id: 1 }).forUpdate().skipLocked().first();
     if (!cursor) return { messages: 0, more: false };
@@ -71,7 +71,7 @@ export async function fanOutOnce(db: Database, boss: PgBoss): Promise<{ messages
       limit: BATCH,
     });
     if (events.length === 0) return { messages: 0, more: false };
-    const messages = await createMessages(boss, trx, events);
+    const messages = await createMessages(jobs, trx, events);
     const last = events[events.length - 1];
     await trx.raw('UPDATE webhook_fanout SET after_tx = ?::xid8, after_id = ? WHERE id = 1', [
       last.cursor.tx,

@@ -1,11 +1,11 @@
 // Owns the operator's hand on deliveries: retry one message, recover an endpoint's failures since a
 // time, and send a test event. Each puts messages back to pending and enqueues their next attempt in
 // the same transaction.
-import type { PgBoss } from 'pg-boss';
 import { recordAudit } from '../core/audit/log.ts';
 import type { Transaction } from '../core/db/database.ts';
 import { domainError, isRefusal, notFound } from '../core/errors.ts';
 import { recordEvent } from '../core/events/outbox.ts';
+import type { Jobs } from '../core/jobs/jobs.ts';
 import type { Actor } from '../core/tenancy/scope.ts';
 import { findEndpoint } from './endpoints.ts';
 import { messageBody, TEST_EVENT } from './fanout.ts';
@@ -26,7 +26,7 @@ function assertEnabled<T extends { enabled: boolean }>(endpoint: T): T {
 // One more attempt for each message, now; further failures follow what is left of the schedule. A
 // message still waiting for a scheduled attempt is sent now instead: whichever job runs that attempt
 // first sends it, and the other finds the attempt taken and does nothing.
-async function resend(trx: Transaction, queue: PgBoss, messages: Resendable[]) {
+async function resend(trx: Transaction, jobs: Jobs, messages: Resendable[]) {
   if (messages.length === 0) return;
   await trx('webhook_messages')
     .whereIn(
@@ -35,13 +35,13 @@ async function resend(trx: Transaction, queue: PgBoss, messages: Resendable[]) {
     )
     .update({ status: 'pending', nextAttemptAt: trx.fn.now() });
   await enqueueDeliveries(
-    queue,
+    jobs,
     trx,
     messages.map((m) => ({ messageId: m.id, attempt: m.attempts + 1, endpointId: m.endpointId })),
   );
 }
 
-export async function retryMessage(trx: Transaction, queue: PgBoss, actor: Actor, id: string) {
+export async function retryMessage(trx: Transaction, jobs: Jobs, actor: Actor, id: string) {
   // An attempt in flight keeps its send lease: the job queued here finds that attempt taken once it is
   // recorded, and does nothing.
   const message = await trx('webhook_messages')
@@ -54,7 +54,7 @@ export async function retryMessage(trx: Transaction, queue: PgBoss, actor: Actor
     throw isRefusal(error, 'not_found') ? notFound('Webhook message') : error;
   });
   assertEnabled(endpoint);
-  await resend(trx, queue, [message]);
+  await resend(trx, jobs, [message]);
   await recordAudit(trx, actor, actor.scope.tenantId, {
     action: 'webhook_message.retried',
     entityType: 'webhook_message',
@@ -65,20 +65,14 @@ export async function retryMessage(trx: Transaction, queue: PgBoss, actor: Actor
 }
 
 // Resends every failed message of the endpoint created since `since`.
-export async function recoverEndpoint(
-  trx: Transaction,
-  queue: PgBoss,
-  actor: Actor,
-  id: string,
-  since: Date,
-) {
+export async function recoverEndpoint(trx: Transaction, jobs: Jobs, actor: Actor, id: string, since: Date) {
   assertEnabled(await findEndpoint(trx, actor.scope, id));
   const failed: Resendable[] = await trx('webhook_messages')
     .where({ endpointId: id, status: 'failed' })
     .where('createdAt', '>=', since)
     .forUpdate()
     .select('id', 'endpointId', 'attempts');
-  await resend(trx, queue, failed);
+  await resend(trx, jobs, failed);
   await recordAudit(trx, actor, actor.scope.tenantId, {
     action: 'webhook_endpoint.recovered',
     entityType: 'webhook_endpoint',
@@ -89,7 +83,7 @@ export async function recoverEndpoint(
 }
 
 // A `webhook.test` event, recorded like any other and sent to this endpoint only.
-export async function sendTestEvent(trx: Transaction, queue: PgBoss, actor: Actor, id: string) {
+export async function sendTestEvent(trx: Transaction, jobs: Jobs, actor: Actor, id: string) {
   const endpoint = assertEnabled(await findEndpoint(trx, actor.scope, id));
   const data = { endpointId: id, partnerId: endpoint.partnerId, message: 'A test event from Tessera' };
   const event = await recordEvent(trx, { tenantId: endpoint.tenantId, type: TEST_EVENT, subject: id, data });
@@ -102,6 +96,6 @@ export async function sendTestEvent(trx: Transaction, queue: PgBoss, actor: Acto
       body: messageBody({ ...event, type: TEST_EVENT, data }),
     })
     .returning(['id', 'endpointId', 'attempts']);
-  await enqueueDeliveries(queue, trx, [{ messageId: message.id, attempt: 1, endpointId: id }]);
+  await enqueueDeliveries(jobs, trx, [{ messageId: message.id, attempt: 1, endpointId: id }]);
   return { messageId: message.id, eventId: String(event.id), type: TEST_EVENT };
 }

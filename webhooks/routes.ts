@@ -186,7 +186,7 @@ export const webhookRoutes: ServerRoute[] = [
     handler: (request, h) =>
       mutate(request, h, async (trx) => ({
         status: 202,
-        body: await retryMessage(trx, request.server.app.queue, actorOf(request), id(request)),
+        body: await retryMessage(trx, request.server.app.jobs, actorOf(request), id(request)),
       })),
   },
   {
@@ -206,7 +206,7 @@ export const webhookRoutes: ServerRoute[] = [
         status: 202,
         body: await recoverEndpoint(
           trx,
-          request.server.app.queue,
+          request.server.app.jobs,
           actorOf(request),
           id(request),
           payloadOf<{ since: Date }>(request).since,
@@ -225,7 +225,7 @@ export const webhookRoutes: ServerRoute[] = [
     handler: (request, h) =>
       mutate(request, h, async (trx) => ({
         status: 202,
-        body: await sendTestEvent(trx, request.server.app.queue, actorOf(request), id(request)),
+        body: await sendTestEvent(trx, request.server.app.jobs, actorOf(request), id(request)),
       })),
   },
 ];

@@ -1,9 +1,9 @@
 // Owns the typed per-server and per-request state that Tessera keeps on hapi objects.
 import type { Request } from '@hapi/hapi';
-import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import type { Jobs } from '../jobs/jobs.ts';
 import type { KeyCache } from '../tenancy/key-lookup.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
 
@@ -20,8 +20,8 @@ declare module '@hapi/hapi' {
     config: Config;
     logger: Logger;
     keyCache: KeyCache;
-    // The job queue: mutations enqueue deliveries in their own transaction.
-    queue: PgBoss;
+    // Background work: plugins declare theirs at register; mutations enqueue jobs in their transaction.
+    jobs: Jobs;
     // Set when the process begins to stop: answers close their connections.
     stopping?: boolean;
   }

@@ -138,4 +138,10 @@ export async function purgeIdempotencyKeys(db: Database, ttlHours: number): Prom
 export function registerIdempotency(server: Server): void {
   server.ext('onPreHandler', onPreHandler);
   server.ext('onPreResponse', onPreResponse);
+  const { config, jobs } = server.app;
+  jobs.schedule({
+    name: 'idempotency-purge',
+    cron: config.idempotencyPurgeCron,
+    run: (db) => purgeIdempotencyKeys(db, config.idempotencyTtlHours),
+  });
 }

@@ -95,10 +95,9 @@ export function attachLiveFeed(server: Server) {
     sockets.handleUpgrade(request, socket, head, (ws) => void accept(ws, request));
   });
 
-  let stopHub: (() => Promise<void>) | undefined;
   let pings: NodeJS.Timeout | undefined;
-  server.ext('onPreStart', async () => {
-    stopHub = (await startHub(db, logger, offer)).stop;
+  const startFeed = async () => {
+    const hub = await startHub(db, logger, offer);
     // A client that missed a ping's pong since the last one is gone: its socket is closed.
     pings = setInterval(() => {
       recheckKeys().catch((error) => logger.warn({ err: error }, 'live key check failed'));
@@ -111,10 +110,13 @@ export function attachLiveFeed(server: Server) {
         ws.ping();
       }
     }, config.livePingSeconds * 1000);
-  });
-  server.ext('onPreStop', async () => {
-    clearInterval(pings);
+    return async () => {
+      clearInterval(pings);
+      await hub.stop();
+    };
+  };
+  server.app.jobs.service({ name: 'live-feed', role: 'api', start: startFeed });
+  server.ext('onPreStop', () => {
     for (const ws of sockets.clients) ws.close(CLOSE.goingAway, 'server_stopping');
-    await stopHub?.();
   });
 }

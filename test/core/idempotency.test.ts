@@ -1,6 +1,6 @@
 import t from 'tap';
 import { purgeIdempotencyKeys } from '../../core/http/idempotency.ts';
-import { runOnce } from '../../core/schedules/schedules.ts';
+import { runOnce } from '../../core/jobs/schedules.ts';
 import { hashKey } from '../../core/tenancy/keys.ts';
 import { type FaultProxy, startFaultProxy } from '../helpers/pg-fault-proxy.ts';
 import { startTestTessera } from '../helpers/tessera.ts';
