@@ -1,6 +1,16 @@
-// Owns the request-body shapes shared by every module: no body at all, and free-form JSON objects
-// (metadata, attributes, event data) bounded in depth and size before they reach the database.
+// Owns the request shapes shared by every module: an id in the path, a country, no body at all, and
+// free-form JSON objects (metadata, attributes, event data) bounded in depth and size before they reach
+// the database.
+import countries from 'i18n-iso-countries';
 import Joi from 'joi';
+
+export const idParams = Joi.object({ id: Joi.string().guid().required() });
+
+export const countryCode = Joi.string()
+  .uppercase()
+  .valid(...Object.keys(countries.getAlpha2Codes()))
+  .messages({ 'any.only': '{{#label}} must be an ISO 3166-1 alpha-2 country code such as IN or GB' })
+  .description('ISO 3166-1 alpha-2');
 
 // For actions that take no input: an empty object or no body; anything else is refused before the
 // request is fingerprinted or handled.

@@ -5,7 +5,7 @@ import { eventTypePattern } from '../core/events/types.ts';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../core/http/context.ts';
 import { mutate } from '../core/http/mutation.ts';
 import { pageQuery } from '../core/http/pagination.ts';
-import { noBody } from '../core/payloads.ts';
+import { idParams, noBody } from '../core/payloads.ts';
 import { addressPolicy } from './address-guard.ts';
 import {
   changeEndpoint,
@@ -30,7 +30,6 @@ const eventTypes = Joi.array()
 const url = Joi.string()
   .uri({ scheme: ['http', 'https'] })
   .max(2000);
-const idParams = Joi.object({ id: Joi.string().guid().required() });
 const id = (request: Request) => paramsOf<{ id: string }>(request).id;
 
 const policyOf = (request: Request) => addressPolicy(request.server.app.config);

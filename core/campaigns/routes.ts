@@ -6,7 +6,7 @@ import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { presentIssuance } from '../issuance/service.ts';
 import { memberRef } from '../members/schema.ts';
-import { noBody } from '../payloads.ts';
+import { idParams, noBody } from '../payloads.ts';
 import type { CampaignAction, CampaignStatus } from './lifecycle.ts';
 import { campaignEdit, campaignInput, simulatedEvent } from './schema.ts';
 import { type RewardRequest, sendReward } from './send-reward.ts';
@@ -23,7 +23,6 @@ import { type SimulatedEvent, simulate } from './simulate.ts';
 
 const admins = { access: { scope: ['admin'] } };
 const readers = { access: { scope: ['admin', 'integration', 'viewer'] } };
-const idParams = Joi.object({ id: Joi.string().guid().required() });
 const idOf = (request: Parameters<typeof paramsOf>[0]) => paramsOf<{ id: string }>(request).id;
 
 const lifecycleRoute = (action: CampaignAction, description: string): ServerRoute => ({

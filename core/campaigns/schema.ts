@@ -2,7 +2,7 @@
 import Joi from 'joi';
 import { eventType } from '../events/types.ts';
 import { memberFields, memberRef } from '../members/schema.ts';
-import { freeForm } from '../payloads.ts';
+import { countryCode, freeForm } from '../payloads.ts';
 
 const condition = Joi.object({
   path: Joi.string()
@@ -95,9 +95,7 @@ const governance = {
 export const eligibility = Joi.object({
   segments: Joi.array().items(Joi.string().max(100)).max(100),
   tiers: Joi.array().items(Joi.string().max(50)).max(100),
-  countries: Joi.array()
-    .items(Joi.string().pattern(/^[A-Z]{2}$/))
-    .max(300),
+  countries: Joi.array().items(countryCode).max(300),
   attributes: where,
 }).label('Eligibility');
 

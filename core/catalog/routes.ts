@@ -4,6 +4,7 @@ import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
+import { idParams } from '../payloads.ts';
 import { codesFromCsv, loadCodes, type NewCode } from './codes.ts';
 import { createOffer, findOffer, listOffers, type OfferInput, offerStock, presentOffer } from './offers.ts';
 import { changePartner, createPartner, listPartners, type PartnerInput, presentPartner } from './partners.ts';
@@ -11,7 +12,6 @@ import { codeUpload, offerInput, partnerChange, partnerInput } from './schema.ts
 
 const admins = { access: { scope: ['admin'] } };
 const readers = { access: { scope: ['admin', 'integration', 'viewer', 'partner'] } };
-const idParams = Joi.object({ id: Joi.string().guid().required() });
 
 function uploadedCodes(payload: unknown, denomination: number | undefined): NewCode[] {
   if (typeof payload === 'string') return codesFromCsv(payload, denomination);

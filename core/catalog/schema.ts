@@ -1,5 +1,6 @@
 // Owns the Joi shapes of the catalog: partners, offers with their denominations, voucher code uploads.
 import Joi from 'joi';
+import { countryCode } from '../payloads.ts';
 
 export const ledgerAccess = Joi.string()
   .valid('none', 'redeem', 'redeem_and_credit')
@@ -39,7 +40,7 @@ export const offerInput = Joi.object({
     .required(),
   denominations: denominations.required(),
   expiryDays: Joi.number().integer().min(1).max(3650),
-  country: Joi.string().pattern(/^[A-Z]{2}$/),
+  country: countryCode,
 }).label('OfferInput');
 
 export const MAX_CODES = 50_000;

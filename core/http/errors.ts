@@ -109,6 +109,14 @@ function toBoom(error: Error): Boom.Boom {
   return Boom.isBoom(error) ? error : Boom.boomify(error);
 }
 
+// The status and body a refusal answers, for a handler that commits before it refuses.
+export function errorReply(error: Boom.Boom): {
+  status: number;
+  body: { error: ReturnType<typeof describe> };
+} {
+  return { status: error.output.statusCode, body: { error: describe(error) } };
+}
+
 export function registerErrorMapping(server: Server): void {
   server.ext('onPreResponse', (request: Request, h: ResponseToolkit) => {
     const { response } = request;

@@ -5,7 +5,7 @@ import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.
 import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { memberRef } from '../members/schema.ts';
-import { noBody } from '../payloads.ts';
+import { idParams, noBody } from '../payloads.ts';
 import {
   approveIssuance,
   approveMany,
@@ -17,7 +17,6 @@ import {
 } from './service.ts';
 
 const admins = { access: { scope: ['admin'] } };
-const idParams = Joi.object({ id: Joi.string().guid().required() });
 const idOf = (request: Parameters<typeof paramsOf>[0]) => paramsOf<{ id: string }>(request).id;
 const STATUSES = ['pending_approval', 'approved', 'rejected', 'fulfilled', 'failed'];
 

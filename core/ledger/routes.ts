@@ -4,9 +4,10 @@ import Joi from 'joi';
 import type { Config } from '../config.ts';
 import type { Transaction } from '../db/database.ts';
 import { paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
+import { errorReply } from '../http/errors.ts';
 import { mutate, type Reply } from '../http/mutation.ts';
 import { memberRef } from '../members/schema.ts';
-import { freeForm } from '../payloads.ts';
+import { freeForm, idParams } from '../payloads.ts';
 import { type LedgerRight, requireLedgerRight } from './access.ts';
 import { memberBalance } from './accounts.ts';
 import { getTransfer, ledgerAccounts, listTransfers, type TransferQuery } from './queries.ts';
@@ -17,13 +18,13 @@ import {
   type MovementInput,
   type MovementKind,
   moveBy,
+  movePoints,
   presentTransfer,
   type Resolution,
   releasing,
   resolve,
+  resolveReservation,
   reverse,
-  tryMove,
-  tryResolve,
 } from './transfers.ts';
 
 // Partner keys pass the role check, then their partner's ledger access decides (./access.ts).
@@ -57,8 +58,6 @@ const movement = {
   partnerId: Joi.string().guid(),
 };
 
-const idParams = Joi.object({ id: Joi.string().guid().required() });
-
 function movementReply(result: Movement): Reply {
   return {
     status: result.created ? 201 : 200,
@@ -67,24 +66,20 @@ function movementReply(result: Movement): Reply {
 }
 
 function resolutionReply(result: Resolution): Reply {
-  if (!result.ok)
-    return {
-      status: result.status,
-      body: { error: { code: result.code, message: result.message, details: result.details } },
-    };
+  if (!result.ok) return errorReply(result.refusal);
   return { status: 200, body: { ...presentTransfer(result.transfer), balance: result.balance } };
 }
 
 type Work = (trx: Transaction, request: Request) => Promise<Reply>;
-type HotPath = (request: Request) => Promise<Reply | null>;
+type Direct = (request: Request) => Promise<Reply>;
 
-// A request without an Idempotency-Key first tries the hot path, one statement that is atomic on its
-// own; when that does not apply (or there is a key to store) the work runs in a transaction.
-function moving(work: Work, hot?: HotPath) {
+// A request with an Idempotency-Key runs in the transaction that stores its answer; one without takes
+// the ledger's own choice of path (./transfers.ts), usually one statement.
+function moving(work: Work, direct?: Direct) {
   return async (request: Request, h: ResponseToolkit) => {
-    if (hot && !request.app.idempotency) {
-      const reply = await hot(request);
-      if (reply) return h.response(reply.body as object).code(reply.status);
+    if (direct && !request.app.idempotency) {
+      const reply = await direct(request);
+      return h.response(reply.body as object).code(reply.status);
     }
     return mutate(request, h, (trx) => work(trx, request));
   };
@@ -94,10 +89,8 @@ function movementHandler(kind: MovementKind) {
   const input = (request: Request) => payloadOf<MovementInput & { timeoutSeconds?: number }>(request);
   return moving(
     async (trx, request) => movementReply(await moveBy(kind, trx, scopeOf(request), input(request))),
-    async (request) => {
-      const moved = await tryMove(kind, request.server.app.db, scopeOf(request), input(request));
-      return moved && movementReply(moved);
-    },
+    async (request) =>
+      movementReply(await movePoints(request.server.app.db, kind, scopeOf(request), input(request))),
   );
 }
 
@@ -113,8 +106,7 @@ function resolutionHandler(changeOf: (payload: { amount?: number; reason?: strin
     },
     async (request) => {
       const { id, change } = args(request);
-      const resolved = await tryResolve(request.server.app.db, scopeOf(request), id, change);
-      return resolved && resolutionReply(resolved);
+      return resolutionReply(await resolveReservation(request.server.app.db, scopeOf(request), id, change));
     },
   );
 }

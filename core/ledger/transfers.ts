@@ -1,7 +1,8 @@
 // Owns ledger transfers: credits, reservations and their confirmation or release, one-step debits and
 // reversals; each commits with its event in the caller's transaction.
 import { isDeepStrictEqual } from 'node:util';
-import { type Queryable, rowsOf, type Transaction } from '../db/database.ts';
+import type Boom from '@hapi/boom';
+import { type Database, type Queryable, rowsOf, type Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
 import { type Scope, visibleTo } from '../tenancy/scope.ts';
 import {
@@ -212,6 +213,17 @@ export const shapes: Record<MovementKind, (input: MovementInput & { timeoutSecon
   }),
 };
 
+// For a caller with no transaction of its own (a request without an Idempotency-Key, a connector, an
+// upload): the one-statement hot path when it applies, else the full path in a transaction of its own.
+export async function movePoints(
+  db: Database,
+  kind: MovementKind,
+  scope: Scope,
+  input: MovementInput & { timeoutSeconds?: number },
+): Promise<Movement> {
+  return (await tryMove(kind, db, scope, input)) ?? db.transaction((trx) => moveBy(kind, trx, scope, input));
+}
+
 // Credits, debits and reservations, inside the caller's transaction.
 export function moveBy(
   kind: MovementKind,
@@ -230,7 +242,13 @@ async function findTransfer(trx: Transaction, scope: Scope, id: string): Promise
 
 export type Resolution =
   | { ok: true; transfer: TransferRow; balance: Balance }
-  | { ok: false; status: number; code: string; message: string; details: unknown[] };
+  // A refusal that the caller commits (an expiry found on the way) and then answers.
+  | { ok: false; refusal: Boom.Boom };
+
+const refused = (status: number, code: string, message: string, details: unknown[] = []): Resolution => ({
+  ok: false,
+  refusal: domainError(status, code, message, details),
+});
 
 // Why a confirm or release did not apply. A reservation past its time is expired here and now, even
 // before the sweep reaches it; the caller commits that and answers 409.
@@ -241,15 +259,8 @@ async function refuseResolution(
   amount?: number,
 ): Promise<Resolution> {
   const current = await findTransfer(trx, scope, id);
-  if (current.kind !== 'reservation') {
-    return {
-      ok: false,
-      status: 409,
-      code: 'not_a_reservation',
-      message: 'This transfer is not a reservation',
-      details: [],
-    };
-  }
+  if (current.kind !== 'reservation')
+    return refused(409, 'not_a_reservation', 'This transfer is not a reservation');
   let status = current.status;
   if (status === 'pending' && current.expiresAt && current.expiresAt <= new Date()) {
     status = (await expireReservations(trx, { tenantId: scope.tenantId, ids: [id] })).length
@@ -257,21 +268,16 @@ async function refuseResolution(
       : status;
   }
   if (status === 'pending' && amount !== undefined && amount > current.amount) {
-    return {
-      ok: false,
-      status: 409,
-      code: 'amount_exceeds_reservation',
-      message: `Cannot confirm ${amount}: only ${current.amount} are reserved`,
-      details: [{ reserved: current.amount, requested: amount }],
-    };
+    return refused(
+      409,
+      'amount_exceeds_reservation',
+      `Cannot confirm ${amount}: only ${current.amount} are reserved`,
+      [{ reserved: current.amount, requested: amount }],
+    );
   }
-  return {
-    ok: false,
-    status: 409,
-    code: 'reservation_not_pending',
-    message: `The reservation is ${status}, no longer pending`,
-    details: [{ status }],
-  };
+  return refused(409, 'reservation_not_pending', `The reservation is ${status}, no longer pending`, [
+    { status },
+  ]);
 }
 
 export interface Change {
@@ -314,6 +320,18 @@ export async function resolve(
 ): Promise<Resolution> {
   const resolved = await tryResolve(trx, scope, id, change);
   return resolved ?? refuseResolution(trx, scope, id, change.amount);
+}
+
+// Confirms or releases with the hot path first, for a caller with no transaction of its own.
+export async function resolveReservation(
+  db: Database,
+  scope: Scope,
+  id: string,
+  change: Change,
+): Promise<Resolution> {
+  return (
+    (await tryResolve(db, scope, id, change)) ?? db.transaction((trx) => resolve(trx, scope, id, change))
+  );
 }
 
 // The resolution statement alone, atomic without a transaction; null when it did not apply.

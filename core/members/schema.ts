@@ -1,7 +1,6 @@
 // Owns the Joi schemas of a member's fields, reused wherever a member is sent to Tessera.
 import Joi from 'joi';
-import { freeForm } from '../payloads.ts';
-import { COUNTRY_CODES } from './countries.ts';
+import { countryCode, freeForm } from '../payloads.ts';
 
 export const memberRef = Joi.string()
   .pattern(/^[A-Za-z0-9._:@+-]{1,200}$/)
@@ -17,12 +16,7 @@ export const memberFields = Joi.object({
   phone: e164.allow(null),
   whatsapp: e164.allow(null),
   preferredChannel: Joi.string().valid('sms', 'email', 'whatsapp').allow(null),
-  country: Joi.string()
-    .uppercase()
-    .valid(...COUNTRY_CODES)
-    .allow(null)
-    .messages({ 'any.only': '{{#label}} must be an ISO 3166-1 alpha-2 country code such as IN or GB' })
-    .description('ISO 3166-1 alpha-2'),
+  country: countryCode.allow(null),
   tier: Joi.string().max(50).allow(null),
   segments: Joi.array().items(Joi.string().max(100)).max(100).unique(),
   attributes: freeForm({ maxBytes: 16_384 }).description('free-form attributes used by eligibility rules'),

@@ -4,7 +4,8 @@ import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
 import { pageQuery } from '../http/pagination.ts';
-import { noBody } from '../payloads.ts';
+import { idParams, noBody } from '../payloads.ts';
+import { ROLES } from './scope.ts';
 import { createKey, listKeys, type NewKey, revokeKey } from './service.ts';
 
 const admin = { access: { scope: ['admin'] } };
@@ -22,7 +23,9 @@ export const apiKeyRoutes: ServerRoute[] = [
       validate: {
         payload: Joi.object({
           name: Joi.string().trim().min(1).max(200).required(),
-          role: Joi.string().valid('admin', 'integration', 'partner', 'viewer').required(),
+          role: Joi.string()
+            .valid(...ROLES)
+            .required(),
           partnerId: Joi.string()
             .guid()
             .when('role', { is: 'partner', then: Joi.required(), otherwise: Joi.forbidden() }),
@@ -57,7 +60,7 @@ export const apiKeyRoutes: ServerRoute[] = [
       description: 'Revoke an API key',
       tags: ['api', 'api-keys'],
       auth: admin,
-      validate: { params: Joi.object({ id: Joi.string().guid().required() }), payload: noBody },
+      validate: { params: idParams, payload: noBody },
     },
     handler: async (request, h) => {
       const { id } = paramsOf<{ id: string }>(request);

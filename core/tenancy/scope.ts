@@ -2,7 +2,8 @@
 // and the one filter that keeps a caller to its tenant's rows and, with a partner key, its partner's.
 import type { Queryable } from '../db/database.ts';
 
-export type Role = 'admin' | 'integration' | 'partner' | 'viewer';
+export const ROLES = ['admin', 'integration', 'partner', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
 
 // What a partner's keys may do on the ledger, as an admin granted it to the partner.
 export type LedgerAccess = 'none' | 'redeem' | 'redeem_and_credit';

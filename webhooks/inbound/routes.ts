@@ -4,6 +4,7 @@ import Joi from 'joi';
 import { actorOf, headerOf, paramsOf, payloadOf, queryOf, scopeOf } from '../../core/http/context.ts';
 import { mutate } from '../../core/http/mutation.ts';
 import { pageQuery } from '../../core/http/pagination.ts';
+import { idParams } from '../../core/payloads.ts';
 import { receiveInbound } from './receive.ts';
 import { createSource, findSource, listSources, presentSource, SOURCE_KINDS } from './sources.ts';
 
@@ -63,7 +64,7 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
         description: 'One inbound source',
         tags: ['api', 'inbound'],
         auth: admins,
-        validate: { params: Joi.object({ id: Joi.string().guid().required() }) },
+        validate: { params: idParams },
       },
       handler: async (request) =>
         presentSource(
