@@ -15,7 +15,7 @@ function ensureChromium() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [
     ['apt-get', 'update', '-qq'],
-    ['apt-get', 'install', '-y', '-qq', 'chromium'],
+    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'chromium'],
   ]) {
     const [command, ...rest] = [...sudo, ...args];
     spawnSync(command, rest, { stdio: 'inherit', env });

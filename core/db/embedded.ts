@@ -66,6 +66,15 @@ async function reachablePgDir(dataDir: string, notice: (message: string) => void
   return path.join(home, 'pg');
 }
 
+// Whether an embedded PostgreSQL was ever initialised for this data directory (where a root start
+// would have put it, too).
+export function hasEmbeddedDatabase(dataDir: string): boolean {
+  const resolved = path.resolve(dataDir);
+  return [path.join(resolved, 'pg'), path.join(relocatedDataDir(resolved), 'pg')].some((pgDir) =>
+    existsSync(path.join(pgDir, 'PG_VERSION')),
+  );
+}
+
 export interface EmbeddedOptions {
   dataDir: string;
   port: number;

@@ -1,8 +1,25 @@
-// Owns the health probes: liveness, and readiness (database answers, migrations current).
+// Owns the health probes (liveness, and readiness: database answers, migrations current) and the index
+// at `/` that points a newcomer to the docs.
 import type { ServerRoute } from '@hapi/hapi';
+import pkg from '../../package.json' with { type: 'json' };
 import { pendingMigrations } from '../db/migrate.ts';
 
 export const healthRoutes: ServerRoute[] = [
+  {
+    method: 'GET',
+    path: '/',
+    options: { auth: false, description: 'Where to start: the docs, the API document, the dashboard' },
+    handler: () => ({
+      name: 'Tessera',
+      version: pkg.version,
+      docs: '/docs',
+      openapi: '/openapi.json',
+      dashboard: '/dashboard',
+      liveFeed: '/v1/live',
+      health: { live: '/health/live', ready: '/health/ready' },
+      authentication: 'Authorization: Bearer <API key>; the first start prints the first admin key',
+    }),
+  },
   {
     method: 'GET',
     path: '/health/live',

@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import t from 'tap';
 import { runCli } from '../helpers/process.ts';
 import { startTestTessera } from '../helpers/tessera.ts';
@@ -34,4 +37,23 @@ t.test('usage errors exit 2 and explain', async (t) => {
   const noTenant = await runCli(['keys', 'create', '--tenant', 'ghost', '--role', 'viewer'], env);
   t.equal(noTenant.code, 2);
   t.match(noTenant.stderr, /Tenant ghost not found/);
+});
+
+t.test('the CLI names its database and never creates an empty one by mistake', async (t) => {
+  const named = await runCli(['tenants', 'list'], env);
+  t.match(named.stderr, /Using the database of DATABASE_URL \(127\.0\.0\.1:\d+\)/);
+
+  const empty = await mkdtemp(path.join(os.tmpdir(), 'tessera-cli-'));
+  t.teardown(() => rm(empty, { recursive: true, force: true }));
+  for (const [how, args, extra] of [
+    ['TESSERA_DATA_DIR', ['tenants', 'list'], { TESSERA_DATA_DIR: empty }],
+    ['--data-dir', ['--data-dir', empty, 'tenants', 'list'], {}],
+    ['--data-dir', ['tenants', 'list', `--data-dir=${empty}`], {}],
+  ] as const) {
+    const refused = await runCli([...args], { ...extra });
+    t.equal(refused.code, 2, how);
+    t.match(refused.stderr, `No Tessera database in ${empty} (${how})`);
+    t.match(refused.stderr, /Start the server once/);
+  }
+  t.same(await readdir(empty), [], 'nothing was created there');
 });

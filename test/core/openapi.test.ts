@@ -35,3 +35,16 @@ t.test('/docs serves a browsable page', async (t) => {
   t.match(response.headers.get('content-type'), /text\/html/);
   t.match(response.body, /swagger/i);
 });
+
+t.test('/ answers a small index that points to the docs, the API document and the dashboard', async (t) => {
+  const response = await app.api('GET', '/', { key: null });
+  t.equal(response.status, 200);
+  t.match(response.body, {
+    name: 'Tessera',
+    docs: '/docs',
+    openapi: '/openapi.json',
+    dashboard: '/dashboard',
+  });
+  for (const path of [response.body.docs, response.body.openapi, response.body.dashboard])
+    t.equal((await app.api('GET', path, { key: null })).status, 200, `${path} answers`);
+});

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { freePort } from '../../core/db/embedded.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export interface ServerProcess {
   child: ChildProcess;
