@@ -1,5 +1,17 @@
-// Owns the one list shape `{ data, nextCursor }` and its opaque cursors.
+// Owns the one list shape `{ data, nextCursor }`, its schema for the API document, and its opaque cursors.
+import Joi from 'joi';
 import { domainError } from './errors.ts';
+
+// The schema of a page of `item`s, named `label` in the API document.
+export function pageOf(item: Joi.Schema, label: string): Joi.ObjectSchema {
+  return Joi.object({
+    data: Joi.array().items(item).required(),
+    nextCursor: Joi.string()
+      .allow(null)
+      .required()
+      .description('pass as `cursor` for the next page; null on the last page'),
+  }).label(label);
+}
 
 export interface Page<T> {
   data: T[];

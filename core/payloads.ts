@@ -1,8 +1,11 @@
-// Owns the request shapes shared by every module: an id in the path, a country, no body at all, and
-// free-form JSON objects (metadata, attributes, event data) bounded in depth and size before they reach
-// the database.
+// Owns the shapes shared by every module: an id in the path, a country, a nullable answer field, no body,
+// and free-form JSON objects (metadata, attributes, event data) bounded in depth and size before they
+// reach the database.
 import countries from 'i18n-iso-countries';
 import Joi from 'joi';
+
+// A field every answer has, possibly null (the API document says so).
+export const nullable = (schema: Joi.Schema) => schema.allow(null).required();
 
 export const idParams = Joi.object({ id: Joi.string().guid().required() });
 

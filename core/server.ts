@@ -15,7 +15,7 @@ import { registerApiKeyAuth } from './http/auth.ts';
 import { registerErrorMapping, validationFailAction } from './http/errors.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerMetrics } from './http/metrics.ts';
-import { registerOpenApi } from './http/openapi.ts';
+import { documentErrors, registerOpenApi } from './http/openapi.ts';
 import { registerRequestLog } from './http/request-log.ts';
 import { intake } from './intake/index.ts';
 import { issuance } from './issuance/index.ts';
@@ -70,6 +70,7 @@ export async function createServer({ config, db, logger, jobs }: ServerDeps): Pr
     audit,
     webhooks,
   ]);
+  documentErrors(server);
   await server.initialize();
   return server;
 }

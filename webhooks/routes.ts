@@ -4,6 +4,7 @@ import Joi from 'joi';
 import { eventTypePattern } from '../core/events/types.ts';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../core/http/context.ts';
 import { mutate } from '../core/http/mutation.ts';
+import { answers } from '../core/http/openapi.ts';
 import { pageQuery } from '../core/http/pagination.ts';
 import { idParams, noBody } from '../core/payloads.ts';
 import { addressPolicy } from './address-guard.ts';
@@ -20,6 +21,16 @@ import {
   rotateSecret,
 } from './endpoints.ts';
 import { recoverEndpoint, retryMessage, sendTestEvent } from './operations.ts';
+import {
+  endpointAnswer,
+  endpointPage,
+  messagePage,
+  newEndpointAnswer,
+  recoveryAnswer,
+  retryAnswer,
+  rotatedSecretAnswer,
+  testEventAnswer,
+} from './schema.ts';
 
 const managers = { access: { scope: ['admin', 'partner'] } };
 const eventTypes = Joi.array()
@@ -39,6 +50,7 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/webhook-endpoints',
     options: {
+      ...answers('createWebhookEndpoint', { 201: newEndpointAnswer }),
       description: 'Subscribe an endpoint to events; the answer shows its signing secret once',
       tags: ['api', 'webhooks'],
       auth: managers,
@@ -47,7 +59,7 @@ export const webhookRoutes: ServerRoute[] = [
           url: url.required(),
           eventTypes: eventTypes.required(),
           description: Joi.string().max(500),
-        }).label('WebhookEndpoint'),
+        }).label('WebhookEndpointInput'),
       },
     },
     handler: (request, h) =>
@@ -65,6 +77,7 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/webhook-endpoints',
     options: {
+      ...answers('listWebhookEndpoints', { 200: endpointPage }),
       description: 'Webhook endpoints',
       tags: ['api', 'webhooks'],
       auth: managers,
@@ -81,6 +94,7 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/webhook-endpoints/{id}',
     options: {
+      ...answers('getWebhookEndpoint', { 200: endpointAnswer }),
       description: 'One webhook endpoint',
       tags: ['api', 'webhooks'],
       auth: managers,
@@ -93,6 +107,7 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'PATCH',
     path: '/v1/webhook-endpoints/{id}',
     options: {
+      ...answers('updateWebhookEndpoint', { 200: endpointAnswer }),
       description: 'Change the URL, event types or description, or enable / disable an endpoint',
       tags: ['api', 'webhooks'],
       auth: managers,
@@ -124,6 +139,7 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'DELETE',
     path: '/v1/webhook-endpoints/{id}',
     options: {
+      ...answers('deleteWebhookEndpoint', { 204: 'Deleted' }),
       description: 'Delete an endpoint and its messages',
       tags: ['api', 'webhooks'],
       auth: managers,
@@ -139,6 +155,7 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/webhook-endpoints/{id}/rotate-secret',
     options: {
+      ...answers('rotateWebhookSecret', { 200: rotatedSecretAnswer }),
       description: 'A new signing secret; the previous one keeps signing beside it for 24 hours',
       tags: ['api', 'webhooks'],
       auth: managers,
@@ -154,6 +171,7 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/webhook-endpoints/{id}/messages',
     options: {
+      ...answers('listWebhookMessages', { 200: messagePage }),
       description: "An endpoint's messages with their delivery attempts",
       tags: ['api', 'webhooks'],
       auth: managers,
@@ -174,6 +192,7 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/webhook-messages/{id}/retry',
     options: {
+      ...answers('retryWebhookMessage', { 202: retryAnswer }),
       description: 'Send a message once more, now',
       notes:
         'A failed (dead-lettered) or delivered message gets one more attempt; a message waiting for a ' +
@@ -192,12 +211,13 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/webhook-endpoints/{id}/recover',
     options: {
+      ...answers('recoverWebhookEndpoint', { 202: recoveryAnswer }),
       description: 'Resend every failed message of the endpoint created since a time',
       tags: ['api', 'webhooks'],
       auth: managers,
       validate: {
         params: idParams,
-        payload: Joi.object({ since: Joi.date().iso().required() }).label('WebhookRecovery'),
+        payload: Joi.object({ since: Joi.date().iso().required() }).label('WebhookRecoveryInput'),
       },
     },
     handler: (request, h) =>
@@ -216,6 +236,7 @@ export const webhookRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/webhook-endpoints/{id}/test',
     options: {
+      ...answers('testWebhookEndpoint', { 202: testEventAnswer }),
       description: 'Send a `webhook.test` event to this endpoint only',
       tags: ['api', 'webhooks'],
       auth: managers,

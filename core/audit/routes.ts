@@ -2,14 +2,17 @@
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { queryOf, scopeOf } from '../http/context.ts';
+import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { type AuditQuery, listAudit } from './log.ts';
+import { auditPage } from './schema.ts';
 
 export const auditRoutes: ServerRoute[] = [
   {
     method: 'GET',
     path: '/v1/audit',
     options: {
+      ...answers('listAuditEntries', { 200: auditPage }),
       description: 'The audit trail, newest first',
       tags: ['api', 'audit'],
       auth: { access: { scope: ['admin'] } },

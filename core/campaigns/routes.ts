@@ -3,12 +3,21 @@ import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
+import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
+import { issuanceAnswer } from '../issuance/schema.ts';
 import { presentIssuance } from '../issuance/service.ts';
 import { memberRef } from '../members/schema.ts';
 import { idParams, noBody } from '../payloads.ts';
 import type { CampaignAction, CampaignStatus } from './lifecycle.ts';
-import { campaignEdit, campaignInput, simulatedEvent } from './schema.ts';
+import {
+  campaignAnswer,
+  campaignEdit,
+  campaignInput,
+  campaignPage,
+  simulatedEvent,
+  simulationAnswer,
+} from './schema.ts';
 import { type RewardRequest, sendReward } from './send-reward.ts';
 import {
   type CampaignInput,
@@ -29,6 +38,7 @@ const lifecycleRoute = (action: CampaignAction, description: string): ServerRout
   method: 'POST',
   path: `/v1/campaigns/{id}/${action}`,
   options: {
+    ...answers(`${action}Campaign`, { 200: campaignAnswer }),
     description,
     tags: ['api', 'campaigns'],
     auth: admins,
@@ -46,6 +56,7 @@ export const campaignRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/issuances',
     options: {
+      ...answers('sendReward', { 201: issuanceAnswer }),
       description: 'Send a reward: one issuance under the campaign’s governance',
       notes:
         'Refused with 409 and the code `campaign_not_active`, `outside_dates`, `not_eligible`, ' +
@@ -71,6 +82,7 @@ export const campaignRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/campaigns',
     options: {
+      ...answers('createCampaign', { 201: campaignAnswer }),
       description: 'Create a campaign (as a draft)',
       notes:
         'Rules: `{ "type": "each" }`, `{ "type": "threshold", "field": "data.amount", "min": 100 }`, ' +
@@ -91,6 +103,7 @@ export const campaignRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/campaigns',
     options: {
+      ...answers('listCampaigns', { 200: campaignPage }),
       description: 'List campaigns, newest first',
       tags: ['api', 'campaigns'],
       auth: readers,
@@ -109,6 +122,7 @@ export const campaignRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/campaigns/{id}',
     options: {
+      ...answers('getCampaign', { 200: campaignAnswer }),
       description: 'Get a campaign with its issued count, budget spent and reserved, and what remains',
       tags: ['api', 'campaigns'],
       auth: readers,
@@ -121,6 +135,7 @@ export const campaignRoutes: ServerRoute[] = [
     method: 'PATCH',
     path: '/v1/campaigns/{id}',
     options: {
+      ...answers('updateCampaign', { 200: campaignAnswer }),
       description: 'Edit a campaign',
       notes: 'A draft may change entirely; an active or paused campaign only its dates, caps and budget.',
       tags: ['api', 'campaigns'],
@@ -147,6 +162,7 @@ export const campaignRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/campaigns/{id}/simulate',
     options: {
+      ...answers('simulateCampaign', { 200: simulationAnswer }),
       description: 'Dry run: what each event would produce, without writing anything',
       notes: "Counts from members' real progress; a draft or paused campaign is simulated as if active.",
       tags: ['api', 'campaigns'],

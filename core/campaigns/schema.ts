@@ -2,7 +2,8 @@
 import Joi from 'joi';
 import { eventType } from '../events/types.ts';
 import { memberFields, memberRef } from '../members/schema.ts';
-import { countryCode, freeForm } from '../payloads.ts';
+import { pageOf } from '../paging.ts';
+import { countryCode, freeForm, nullable } from '../payloads.ts';
 
 const condition = Joi.object({
   path: Joi.string()
@@ -133,3 +134,69 @@ export const simulatedEvent = Joi.object({
   occurredAt: Joi.date().iso(),
   data: freeForm().default({}),
 }).label('SimulatedEvent');
+
+export const campaignAnswer = Joi.object({
+  id: Joi.string().guid().required(),
+  name: Joi.string().required(),
+  status: Joi.string().valid('draft', 'active', 'paused', 'ended').required(),
+  startsAt: Joi.date().required(),
+  endsAt: Joi.date().required(),
+  trigger: Joi.object({ eventType: Joi.string().required(), rule: Joi.object().unknown(true).required() })
+    .required()
+    .label('Trigger'),
+  reward: Joi.object({ type: Joi.string().valid('points', 'voucher').required() })
+    .unknown(true)
+    .required()
+    .label('CampaignReward'),
+  approval: Joi.string().valid('auto', 'manual').required(),
+  maxRewards: nullable(Joi.number().integer()),
+  perMemberCap: nullable(Joi.object().unknown(true)),
+  budget: nullable(Joi.object().unknown(true)),
+  eligibility: Joi.object().unknown(true).required(),
+  stats: Joi.object({
+    issued: Joi.number().integer().required(),
+    fulfilled: Joi.number().integer().required(),
+    pending: Joi.number().integer().required(),
+    remaining: nullable(Joi.number().integer()),
+    budgetSpent: Joi.number().integer().required(),
+    budgetReserved: Joi.number().integer().required(),
+    budgetRemaining: nullable(Joi.number().integer()),
+  })
+    .required()
+    .label('CampaignStats'),
+  createdAt: Joi.date().required(),
+  updatedAt: Joi.date().required(),
+}).label('Campaign');
+
+export const campaignPage = pageOf(campaignAnswer, 'CampaignPage');
+
+// What an event produced (or would produce) for one campaign.
+export const outcomeAnswer = Joi.object({
+  outcome: Joi.string()
+    .valid(
+      'issued',
+      'outside_dates',
+      'not_eligible',
+      'progress',
+      'member_cap_reached',
+      'campaign_cap_reached',
+      'budget_exhausted',
+    )
+    .required(),
+  campaignId: Joi.string().guid().required(),
+  campaign: Joi.string().required(),
+})
+  .unknown(true)
+  .label('CampaignOutcome');
+
+export const simulationAnswer = Joi.object({
+  campaignId: Joi.string().guid().required(),
+  simulated: Joi.boolean().valid(true).required(),
+  results: Joi.array()
+    .items(
+      outcomeAnswer
+        .keys({ index: Joi.number().integer(), memberRef: Joi.string() })
+        .label('SimulatedOutcome'),
+    )
+    .required(),
+}).label('Simulation');

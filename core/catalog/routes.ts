@@ -3,12 +3,24 @@ import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
+import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { idParams } from '../payloads.ts';
 import { codesFromCsv, loadCodes, type NewCode } from './codes.ts';
 import { createOffer, findOffer, listOffers, type OfferInput, offerStock, presentOffer } from './offers.ts';
 import { changePartner, createPartner, listPartners, type PartnerInput, presentPartner } from './partners.ts';
-import { codeUpload, offerInput, partnerChange, partnerInput } from './schema.ts';
+import {
+  codesLoaded,
+  codeUpload,
+  offerAnswer,
+  offerInput,
+  offerPage,
+  offerWithStock,
+  partnerAnswer,
+  partnerChange,
+  partnerInput,
+  partnerPage,
+} from './schema.ts';
 
 const admins = { access: { scope: ['admin'] } };
 const readers = { access: { scope: ['admin', 'integration', 'viewer', 'partner'] } };
@@ -24,6 +36,7 @@ export const catalogRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/partners',
     options: {
+      ...answers('createPartner', { 201: partnerAnswer }),
       description: 'Create a partner',
       tags: ['api', 'catalog'],
       auth: admins,
@@ -39,6 +52,7 @@ export const catalogRoutes: ServerRoute[] = [
     method: 'PATCH',
     path: '/v1/partners/{id}',
     options: {
+      ...answers('updatePartner', { 200: partnerAnswer }),
       description: 'Rename a partner or change its ledger access',
       notes:
         "Ledger access takes effect for the partner's keys at once on this server, and within " +
@@ -63,6 +77,7 @@ export const catalogRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/partners',
     options: {
+      ...answers('listPartners', { 200: partnerPage }),
       description: 'List partners by name, paged like every list',
       tags: ['api', 'catalog'],
       auth: readers,
@@ -79,6 +94,7 @@ export const catalogRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/offers',
     options: {
+      ...answers('createOffer', { 201: offerAnswer }),
       description: "Create an offer in a partner's catalog",
       tags: ['api', 'catalog'],
       auth: admins,
@@ -94,6 +110,7 @@ export const catalogRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/offers',
     options: {
+      ...answers('listOffers', { 200: offerPage }),
       description: 'List offers (a partner key sees its own)',
       tags: ['api', 'catalog'],
       auth: readers,
@@ -110,6 +127,7 @@ export const catalogRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/offers/{id}',
     options: {
+      ...answers('getOffer', { 200: offerWithStock }),
       description: 'Get an offer with its voucher stock per denomination',
       tags: ['api', 'catalog'],
       auth: readers,
@@ -125,6 +143,7 @@ export const catalogRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/offers/{id}/codes',
     options: {
+      ...answers('loadVoucherCodes', { 201: codesLoaded }),
       description: 'Load voucher codes for an offer',
       notes:
         'JSON `{ "denomination", "codes": [...] }`, or `text/csv` with a header row naming `code` and ' +

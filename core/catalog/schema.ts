@@ -1,6 +1,7 @@
 // Owns the Joi shapes of the catalog: partners, offers with their denominations, voucher code uploads.
 import Joi from 'joi';
-import { countryCode } from '../payloads.ts';
+import { pageOf } from '../paging.ts';
+import { countryCode, nullable } from '../payloads.ts';
 
 export const ledgerAccess = Joi.string()
   .valid('none', 'redeem', 'redeem_and_credit')
@@ -49,3 +50,45 @@ export const codeUpload = Joi.object({
   denomination: amount.required(),
   codes: Joi.array().items(Joi.string().trim().min(4).max(200)).min(1).max(MAX_CODES).required(),
 }).label('VoucherCodeUpload');
+
+export const partnerAnswer = Joi.object({
+  id: Joi.string().guid().required(),
+  name: Joi.string().required(),
+  ledgerAccess: ledgerAccess.required(),
+  createdAt: Joi.date().required(),
+}).label('Partner');
+
+export const partnerPage = pageOf(partnerAnswer, 'PartnerPage');
+
+const stock = Joi.array()
+  .items(
+    Joi.object({
+      denomination: Joi.number().integer().required(),
+      available: Joi.number().integer().required(),
+      assigned: Joi.number().integer().required(),
+    }).label('StockLevel'),
+  )
+  .description('voucher codes per denomination');
+
+const offerFields = {
+  id: Joi.string().guid().required(),
+  partnerId: Joi.string().guid().required(),
+  name: Joi.string().required(),
+  type: Joi.string().required(),
+  currency: Joi.string().required(),
+  denominations: Joi.object()
+    .unknown(true)
+    .required()
+    .description('{"fixed": [...]} or {"min", "max", "step"}'),
+  expiryDays: nullable(Joi.number().integer()),
+  country: nullable(Joi.string()),
+  createdAt: Joi.date().required(),
+};
+
+export const offerAnswer = Joi.object(offerFields).label('Offer');
+export const offerWithStock = Joi.object({ ...offerFields, stock: stock.required() }).label('OfferWithStock');
+export const offerPage = pageOf(offerAnswer, 'OfferPage');
+export const codesLoaded = Joi.object({
+  loaded: Joi.number().integer().required(),
+  stock: stock.required(),
+}).label('VoucherCodesLoaded');

@@ -2,7 +2,9 @@
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { queryOf, scopeOf } from '../http/context.ts';
+import { answers } from '../http/openapi.ts';
 import { readEvents } from './outbox.ts';
+import { eventPage } from './schema.ts';
 import { eventTypePattern } from './types.ts';
 
 export const eventRoutes: ServerRoute[] = [
@@ -10,6 +12,7 @@ export const eventRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/events',
     options: {
+      ...answers('listEvents', { 200: eventPage }),
       description: 'Committed domain events in commit order',
       notes:
         'Page with `after=<cursor>`; each event carries its cursor. `nextCursor` is set when the page is full. ' +

@@ -1,7 +1,7 @@
 // Owns the one error shape `{ error: { code, message, details } }` and the mapping of every failure to it.
 import Boom from '@hapi/boom';
 import type { Lifecycle, Request, ResponseToolkit, Server } from '@hapi/hapi';
-import type { ValidationError } from 'joi';
+import Joi, { type ValidationError } from 'joi';
 import { DataError } from 'objection';
 import { domainError, type ErrorData, validationFailed } from '../errors.ts';
 
@@ -18,6 +18,20 @@ const codeByStatus: Record<number, string> = {
   422: 'unprocessable',
   429: 'rate_limited',
 };
+
+// The one error shape, for the API document.
+export const errorSchema = Joi.object({
+  error: Joi.object({
+    code: Joi.string().required().description('stable, for programs: validation_failed, not_found, …'),
+    message: Joi.string().required().description('for people'),
+    details: Joi.array()
+      .items(Joi.object().unknown(true))
+      .required()
+      .description('per field for validation_failed; what the refusal is about otherwise'),
+  })
+    .required()
+    .label('ErrorDetail'),
+}).label('Error');
 
 export const validationFailAction: Lifecycle.Method = (_request, _h, err) => {
   const joiError = err as unknown as ValidationError;

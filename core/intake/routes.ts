@@ -3,9 +3,10 @@ import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
+import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { memberRef } from '../members/schema.ts';
-import { sourceEvent } from './schema.ts';
+import { sourceEvent, sourceEventAnswer, sourceEventPage } from './schema.ts';
 import { type InboundQuery, listSourceEvents, type SourceEventInput, takeIn } from './service.ts';
 
 export const intakeRoutes: ServerRoute[] = [
@@ -13,6 +14,7 @@ export const intakeRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/events',
     options: {
+      ...answers('postEvent', { 200: sourceEventAnswer, 201: sourceEventAnswer }),
       description: 'Report an event from a source system (a visit, a purchase, a closed deal, a milestone)',
       notes:
         'Stored durably before the answer. The same (source, sourceEventId) again answers 200 with the ' +
@@ -37,6 +39,7 @@ export const intakeRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/events/inbound',
     options: {
+      ...answers('listSourceEvents', { 200: sourceEventPage }),
       description: 'Source events taken in, newest first',
       tags: ['api', 'events'],
       auth: { access: { scope: ['admin', 'integration', 'viewer'] } },

@@ -1,7 +1,9 @@
 // Owns the Joi shape of a source event, shared by POST /v1/events and signed inbound webhooks.
 import Joi from 'joi';
+import { outcomeAnswer } from '../campaigns/schema.ts';
 import { eventType } from '../events/types.ts';
 import { memberFields, memberRef } from '../members/schema.ts';
+import { pageOf } from '../paging.ts';
 import { freeForm } from '../payloads.ts';
 
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -39,3 +41,26 @@ export const inboundBody = Joi.alternatives()
   .try(Joi.object({ events: Joi.array().items(inboundEvent).min(1).max(MAX_BATCH).required() }), inboundEvent)
   .match('one')
   .label('InboundBody');
+
+export const sourceEventAnswer = Joi.object({
+  id: Joi.string().guid().required(),
+  source: Joi.string().required(),
+  sourceEventId: Joi.string().required(),
+  type: Joi.string().required(),
+  memberRef: Joi.string().required(),
+  status: Joi.string().valid('accepted', 'unmatched').required(),
+  occurredAt: Joi.date().required(),
+  data: Joi.object().unknown(true).required(),
+  outcomes: Joi.array().items(outcomeAnswer).required().description('one per active campaign listening'),
+  receivedAt: Joi.date().required(),
+}).label('SourceEventAnswer');
+
+export const sourceEventPage = pageOf(sourceEventAnswer, 'SourceEventPage');
+
+// What a signed inbound request answers: one event's answer, or each event's in a batch.
+export const inboundAnswer = Joi.alternatives()
+  .try(
+    sourceEventAnswer,
+    Joi.object({ events: Joi.array().items(sourceEventAnswer).required() }).label('SourceEventBatchAnswer'),
+  )
+  .label('InboundAnswer');

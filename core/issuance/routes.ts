@@ -3,9 +3,11 @@ import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
+import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { memberRef } from '../members/schema.ts';
 import { idParams, noBody } from '../payloads.ts';
+import { bulkApprovalAnswer, issuanceAnswer, issuancePage } from './schema.ts';
 import {
   approveIssuance,
   approveMany,
@@ -25,6 +27,7 @@ export const issuanceRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/issuances',
     options: {
+      ...answers('listIssuances', { 200: issuancePage }),
       description: 'List issuances, newest first',
       tags: ['api', 'issuances'],
       auth: { access: { scope: ['admin', 'integration', 'viewer'] } },
@@ -44,6 +47,7 @@ export const issuanceRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/issuances/{id}',
     options: {
+      ...answers('getIssuance', { 200: issuanceAnswer }),
       description: 'Get an issuance',
       tags: ['api', 'issuances'],
       auth: { access: { scope: ['admin', 'integration', 'viewer'] } },
@@ -55,6 +59,7 @@ export const issuanceRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/issuances/{id}/approve',
     options: {
+      ...answers('approveIssuance', { 200: issuanceAnswer }),
       description: 'Approve a held issuance; it is fulfilled at once',
       tags: ['api', 'issuances'],
       auth: admins,
@@ -73,6 +78,7 @@ export const issuanceRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/issuances/{id}/reject',
     options: {
+      ...answers('rejectIssuance', { 200: issuanceAnswer }),
       description: 'Reject a held issuance; its share of the caps and budget is given back',
       tags: ['api', 'issuances'],
       auth: admins,
@@ -92,11 +98,14 @@ export const issuanceRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/issuances/approve',
     options: {
+      ...answers('approveIssuances', { 200: bulkApprovalAnswer }),
       description: 'Approve many held issuances; each succeeds or fails on its own',
       tags: ['api', 'issuances'],
       auth: admins,
       validate: {
-        payload: Joi.object({ ids: Joi.array().items(Joi.string().guid()).min(1).max(500).required() }),
+        payload: Joi.object({ ids: Joi.array().items(Joi.string().guid()).min(1).max(500).required() }).label(
+          'BulkApprovalInput',
+        ),
       },
     },
     handler: (request, h) =>

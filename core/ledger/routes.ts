@@ -6,11 +6,13 @@ import type { Transaction } from '../db/database.ts';
 import { paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { errorReply } from '../http/errors.ts';
 import { mutate, type Reply } from '../http/mutation.ts';
+import { answers } from '../http/openapi.ts';
 import { memberRef } from '../members/schema.ts';
 import { freeForm, idParams } from '../payloads.ts';
 import { type LedgerRight, requireLedgerRight } from './access.ts';
 import { memberBalance } from './accounts.ts';
 import { getTransfer, ledgerAccounts, listTransfers, type TransferQuery } from './queries.ts';
+import { accountsAnswer, balanceAnswer, movementAnswer, transferAnswer, transferPage } from './schema.ts';
 import {
   type Change,
   confirmation,
@@ -117,6 +119,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       method: 'POST',
       path: '/v1/ledger/credits',
       options: {
+        ...answers('createCredit', { 200: movementAnswer, 201: movementAnswer }),
         description: 'Credit points to a member (posted at once)',
         tags: ['api', 'ledger'],
         auth: movers,
@@ -129,6 +132,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       method: 'POST',
       path: '/v1/ledger/reservations',
       options: {
+        ...answers('createReservation', { 200: movementAnswer, 201: movementAnswer }),
         description: 'Reserve points (a pending deduction) until confirmed, released or expired',
         notes: 'Not enough points → 409 insufficient_balance with the available amount in details.',
         tags: ['api', 'ledger'],
@@ -147,6 +151,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       method: 'POST',
       path: '/v1/ledger/reservations/{id}/confirm',
       options: {
+        ...answers('confirmReservation', { 200: movementAnswer }),
         description:
           'Confirm a reservation; an amount below the reserved one posts that and releases the rest',
         tags: ['api', 'ledger'],
@@ -163,6 +168,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       method: 'POST',
       path: '/v1/ledger/reservations/{id}/release',
       options: {
+        ...answers('releaseReservation', { 200: movementAnswer }),
         description: 'Release a reservation: the points go back to the member',
         tags: ['api', 'ledger'],
         auth: movers,
@@ -180,6 +186,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       method: 'POST',
       path: '/v1/ledger/debits',
       options: {
+        ...answers('createDebit', { 200: movementAnswer, 201: movementAnswer }),
         description: 'Deduct points in one step',
         tags: ['api', 'ledger'],
         auth: movers,
@@ -192,6 +199,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       method: 'POST',
       path: '/v1/ledger/reversals',
       options: {
+        ...answers('createReversal', { 200: movementAnswer, 201: movementAnswer }),
         description: 'Reverse a posted transfer with a correcting transfer, once',
         tags: ['api', 'ledger'],
         auth: movers,
@@ -212,6 +220,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       method: 'GET',
       path: '/v1/members/{externalRef}/balance',
       options: {
+        ...answers('getMemberBalance', { 200: balanceAnswer }),
         description: "A member's points: available, pending (reserved) and posted",
         tags: ['api', 'ledger'],
         auth: readers,
@@ -229,6 +238,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       method: 'GET',
       path: '/v1/ledger/transfers',
       options: {
+        ...answers('listTransfers', { 200: transferPage }),
         description: 'The transfer log, filterable by member, source, status, reference and time',
         tags: ['api', 'ledger'],
         auth: readers,
@@ -253,6 +263,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       method: 'GET',
       path: '/v1/ledger/transfers/{id}',
       options: {
+        ...answers('getTransfer', { 200: transferAnswer }),
         description: 'One transfer',
         tags: ['api', 'ledger'],
         auth: readers,
@@ -266,6 +277,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       method: 'GET',
       path: '/v1/ledger/accounts',
       options: {
+        ...answers('getLedgerAccounts', { 200: accountsAnswer }),
         description: "The tenant's system accounts and the totals of all accounts, from the transfer log",
         tags: ['api', 'ledger'],
         auth: { access: { scope: ['admin'] } },

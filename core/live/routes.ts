@@ -5,8 +5,10 @@ import { requirePartner } from '../catalog/partners.ts';
 import { domainError } from '../errors.ts';
 import { payloadOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
+import { answers } from '../http/openapi.ts';
 import { memberRef } from '../members/schema.ts';
 import { CHANNEL_NAMES, type Channel } from './channels.ts';
+import { liveTokenAnswer } from './schema.ts';
 import { issueToken } from './tokens.ts';
 
 interface TokenRequest {
@@ -22,6 +24,7 @@ export const liveRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/live/tokens',
     options: {
+      ...answers('createLiveToken', { 201: liveTokenAnswer }),
       description: 'A short-lived, read-only token for the live feed (`/v1/live?token=…`)',
       notes:
         'Safe to hand to a browser: it can only read the named channels of this tenant (of one partner, ' +

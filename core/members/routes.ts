@@ -3,8 +3,10 @@ import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
+import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
-import { memberFields, memberRef } from './schema.ts';
+import { pageOf } from '../paging.ts';
+import { memberAnswer, memberFields, memberRef } from './schema.ts';
 import {
   getMember,
   listMembers,
@@ -23,6 +25,7 @@ export const memberRoutes: ServerRoute[] = [
     method: 'PUT',
     path: '/v1/members/{externalRef}',
     options: {
+      ...answers('upsertMember', { 200: memberAnswer, 201: memberAnswer }),
       description: 'Create or update a member',
       notes:
         'Fields left out keep their stored values; null clears a field. 201 when created, 200 when updated.',
@@ -48,6 +51,7 @@ export const memberRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/members/{externalRef}',
     options: {
+      ...answers('getMember', { 200: memberAnswer }),
       description: 'Get a member',
       tags: ['api', 'members'],
       auth: readers,
@@ -66,6 +70,7 @@ export const memberRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/members',
     options: {
+      ...answers('listMembers', { 200: pageOf(memberAnswer, 'MemberPage') }),
       description: 'List members',
       tags: ['api', 'members'],
       auth: readers,

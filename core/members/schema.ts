@@ -1,6 +1,6 @@
 // Owns the Joi schemas of a member's fields, reused wherever a member is sent to Tessera.
 import Joi from 'joi';
-import { countryCode, freeForm } from '../payloads.ts';
+import { countryCode, freeForm, nullable } from '../payloads.ts';
 
 export const memberRef = Joi.string()
   .pattern(/^[A-Za-z0-9._:@+-]{1,200}$/)
@@ -21,3 +21,21 @@ export const memberFields = Joi.object({
   segments: Joi.array().items(Joi.string().max(100)).max(100).unique(),
   attributes: freeForm({ maxBytes: 16_384 }).description('free-form attributes used by eligibility rules'),
 }).label('MemberFields');
+
+const uuid = Joi.string().guid();
+
+export const memberAnswer = Joi.object({
+  id: uuid.required(),
+  externalRef: memberRef.required(),
+  name: nullable(Joi.string()),
+  email: nullable(Joi.string()),
+  phone: nullable(Joi.string()),
+  whatsapp: nullable(Joi.string()),
+  preferredChannel: nullable(Joi.string().valid('sms', 'email', 'whatsapp')),
+  country: nullable(Joi.string()),
+  tier: nullable(Joi.string()),
+  segments: Joi.array().items(Joi.string()).required(),
+  attributes: Joi.object().unknown(true).required(),
+  createdAt: Joi.date().required(),
+  updatedAt: Joi.date().required(),
+}).label('Member');

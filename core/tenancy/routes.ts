@@ -3,8 +3,10 @@ import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
 import { mutate } from '../http/mutation.ts';
+import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { idParams, noBody } from '../payloads.ts';
+import { apiKeyPage, newApiKeyAnswer } from './schema.ts';
 import { ROLES } from './scope.ts';
 import { createKey, listKeys, type NewKey, revokeKey } from './service.ts';
 
@@ -15,6 +17,7 @@ export const apiKeyRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/api-keys',
     options: {
+      ...answers('createApiKey', { 201: newApiKeyAnswer }),
       description: 'Create an API key; the key itself is in this response only',
       notes:
         'A replay of this request (same Idempotency-Key) answers with `key: null`: the key is never stored.',
@@ -29,7 +32,7 @@ export const apiKeyRoutes: ServerRoute[] = [
           partnerId: Joi.string()
             .guid()
             .when('role', { is: 'partner', then: Joi.required(), otherwise: Joi.forbidden() }),
-        }),
+        }).label('ApiKeyInput'),
       },
     },
     handler: (request, h) =>
@@ -43,6 +46,7 @@ export const apiKeyRoutes: ServerRoute[] = [
     method: 'GET',
     path: '/v1/api-keys',
     options: {
+      ...answers('listApiKeys', { 200: apiKeyPage }),
       description: "List the tenant's API keys (never the keys themselves)",
       tags: ['api', 'api-keys'],
       auth: admin,
@@ -57,6 +61,7 @@ export const apiKeyRoutes: ServerRoute[] = [
     method: 'DELETE',
     path: '/v1/api-keys/{id}',
     options: {
+      ...answers('revokeApiKey', { 204: 'Revoked' }),
       description: 'Revoke an API key',
       tags: ['api', 'api-keys'],
       auth: admin,

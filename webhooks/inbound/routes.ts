@@ -3,8 +3,11 @@ import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, headerOf, paramsOf, payloadOf, queryOf, scopeOf } from '../../core/http/context.ts';
 import { mutate } from '../../core/http/mutation.ts';
+import { answers } from '../../core/http/openapi.ts';
 import { pageQuery } from '../../core/http/pagination.ts';
+import { inboundAnswer } from '../../core/intake/schema.ts';
 import { idParams } from '../../core/payloads.ts';
+import { newSourceAnswer, sourceAnswer, sourcePage } from '../schema.ts';
 import { receiveInbound } from './receive.ts';
 import { createSource, findSource, listSources, presentSource, SOURCE_KINDS } from './sources.ts';
 
@@ -16,6 +19,7 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
       method: 'POST',
       path: '/v1/inbound-sources',
       options: {
+        ...answers('createInboundSource', { 201: newSourceAnswer }),
         description: 'Register a source system that pushes signed events; the answer shows its secret once',
         tags: ['api', 'inbound'],
         auth: admins,
@@ -28,7 +32,7 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
             kind: Joi.string()
               .valid(...SOURCE_KINDS)
               .required(),
-          }).label('InboundSource'),
+          }).label('InboundSourceInput'),
         },
       },
       handler: (request, h) =>
@@ -45,6 +49,7 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
       method: 'GET',
       path: '/v1/inbound-sources',
       options: {
+        ...answers('listInboundSources', { 200: sourcePage }),
         description: 'Inbound sources with their accepted and rejected counts',
         tags: ['api', 'inbound'],
         auth: admins,
@@ -61,6 +66,7 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
       method: 'GET',
       path: '/v1/inbound-sources/{id}',
       options: {
+        ...answers('getInboundSource', { 200: sourceAnswer }),
         description: 'One inbound source',
         tags: ['api', 'inbound'],
         auth: admins,
@@ -79,6 +85,7 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
       method: 'POST',
       path: '/webhooks/inbound/{sourceId}',
       options: {
+        ...answers('receiveInboundWebhook', { 200: inboundAnswer }),
         description: 'Receive events from a source system, signed per Standard Webhooks',
         notes:
           'Body: one event or `{ "events": [...] }`. Signed with the source’s secret over the raw body; ' +

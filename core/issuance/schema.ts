@@ -1,0 +1,42 @@
+// Owns the Joi schemas of what the issuance routes answer.
+import Joi from 'joi';
+import { pageOf } from '../paging.ts';
+import { nullable } from '../payloads.ts';
+
+export const issuanceAnswer = Joi.object({
+  id: Joi.string().guid().required(),
+  campaignId: Joi.string().guid().required(),
+  memberRef: Joi.string().required(),
+  origin: Joi.string().valid('rule', 'api').required().description('a campaign rule, or sent by a caller'),
+  sourceEventId: nullable(Joi.string().guid()),
+  reason: nullable(Joi.string()),
+  reward: Joi.object({ type: Joi.string().valid('points', 'voucher').required() })
+    .unknown(true)
+    .required()
+    .label('IssuedReward'),
+  cost: Joi.number().integer().required().description("what it takes from the campaign's budget"),
+  status: Joi.string().valid('pending_approval', 'approved', 'rejected', 'fulfilled', 'failed').required(),
+  failureReason: nullable(Joi.string()),
+  decisionReason: nullable(Joi.string()),
+  transferId: nullable(Joi.string().guid()),
+  createdAt: Joi.date().required(),
+  decidedAt: nullable(Joi.date()),
+  fulfilledAt: nullable(Joi.date()),
+  voucherCode: nullable(Joi.string()).description('in full for admins, else its last 4 characters'),
+}).label('Issuance');
+
+export const issuancePage = pageOf(issuanceAnswer, 'IssuancePage');
+
+export const bulkApprovalAnswer = Joi.object({
+  results: Joi.array()
+    .items(
+      Joi.object({
+        id: Joi.string().guid().required(),
+        ok: Joi.boolean().required(),
+        status: Joi.string(),
+        failureReason: Joi.string().allow(null),
+        error: Joi.object({ code: Joi.string(), message: Joi.string() }).label('BulkApprovalError'),
+      }).label('BulkApprovalResult'),
+    )
+    .required(),
+}).label('BulkApproval');
