@@ -3,6 +3,7 @@
 import type { Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
 import { issue } from '../issuance/service.ts';
+import { findMember } from '../members/service.ts';
 import type { Actor } from '../tenancy/scope.ts';
 import { type EngineMember, screen } from './engine.ts';
 import { lockProgress } from './progress.ts';
@@ -27,9 +28,7 @@ export interface RewardRequest {
 
 export async function sendReward(trx: Transaction, actor: Actor, input: RewardRequest) {
   const campaign = await getCampaign(trx, actor.scope, input.campaignId);
-  const member: EngineMember | undefined = await trx('members')
-    .where({ tenantId: actor.scope.tenantId, externalRef: input.memberRef })
-    .first();
+  const member: EngineMember | undefined = await findMember(trx, actor.scope.tenantId, input.memberRef);
   if (!member) throw notFound(`Member ${input.memberRef}`);
   if (campaign.status !== 'active') throw refuse('campaign_not_active');
   const screened = screen(campaign, new Date(), member);

@@ -178,9 +178,10 @@ export async function transition(trx: Transaction, actor: Actor, id: string, act
   return updated;
 }
 
+// Campaigns belong to the tenant as a whole: any of its callers, or a live-feed principal, may read one.
 export async function getCampaign(
   db: Database | Transaction,
-  scope: Scope,
+  scope: Pick<Scope, 'tenantId'>,
   id: string,
 ): Promise<CampaignRow> {
   const row = await db('campaigns').where({ id, tenantId: scope.tenantId }).first();

@@ -3,7 +3,7 @@
 import type { Database, Transaction } from '../db/database.ts';
 import { domainError } from '../errors.ts';
 import type { MemberInput } from '../members/service.ts';
-import { upsertMember } from '../members/service.ts';
+import { findMember, upsertMember } from '../members/service.ts';
 import type { Actor } from '../tenancy/scope.ts';
 import { type EngineMember, evaluateFor, type Outcome } from './engine.ts';
 import { getCampaign } from './service.ts';
@@ -24,9 +24,7 @@ async function memberFor(
   actor: Actor,
   event: SimulatedEvent,
 ): Promise<EngineMember | null> {
-  const known = await trx('members')
-    .where({ tenantId: actor.scope.tenantId, externalRef: event.memberRef })
-    .first();
+  const known = await findMember(trx, actor.scope.tenantId, event.memberRef);
   if (known) return known;
   if (!event.member) return null;
   return (await upsertMember(trx, actor, actor.scope.tenantId, event.memberRef, event.member))

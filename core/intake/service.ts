@@ -5,7 +5,7 @@ import { type EngineMember, evaluateEvent } from '../campaigns/engine.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import { recordEvent } from '../events/outbox.ts';
 import type { MemberInput } from '../members/service.ts';
-import { upsertMember } from '../members/service.ts';
+import { findMember, upsertMember } from '../members/service.ts';
 import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
 import type { Actor } from '../tenancy/scope.ts';
 
@@ -52,9 +52,7 @@ export async function takeIn(
   input: SourceEventInput,
 ): Promise<{ created: boolean; event: ReturnType<typeof presentSourceEvent> }> {
   const { tenantId } = intake;
-  const known: EngineMember | undefined = await trx('members')
-    .where({ tenantId, externalRef: input.memberRef })
-    .first();
+  const known: EngineMember | undefined = await findMember(trx, tenantId, input.memberRef);
   const [inserted]: SourceEventRow[] = await trx('source_events')
     .insert({
       tenantId,

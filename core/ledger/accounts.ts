@@ -1,7 +1,9 @@
 // Owns account balances: member accounts move by one conditional UPDATE each (never read-then-write);
 // system accounts' balances are derived from the transfers that name them.
-import { type Database, rowsOf, type Transaction } from '../db/database.ts';
+import { type Queryable, rowsOf, type Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
+import { findMember } from '../members/service.ts';
+import type { Scope } from '../tenancy/scope.ts';
 
 export interface Counters {
   debitsPending: number;
@@ -81,21 +83,16 @@ export async function openAccount(trx: Transaction, tenantId: string, memberId: 
   await trx('ledger_accounts').insert({ id: memberId, tenantId, kind: 'member' }).onConflict('id').ignore();
 }
 
+// A member's balance; the live feed asks with a principal's tenant, not a whole scope.
 export async function memberBalance(
-  db: Database | Transaction,
-  tenantId: string,
+  db: Queryable,
+  scope: Pick<Scope, 'tenantId'>,
   memberRef: string,
 ): Promise<Balance> {
-  const row = await db('members')
-    .leftJoin('ledger_accounts', 'ledger_accounts.id', 'members.id')
-    .where({ 'members.tenantId': tenantId, 'members.externalRef': memberRef })
-    .first(
-      'ledger_accounts.debitsPending',
-      'ledger_accounts.debitsPosted',
-      'ledger_accounts.creditsPending',
-      'ledger_accounts.creditsPosted',
-    );
-  if (!row) throw notFound(`Member ${memberRef}`);
+  const member = await findMember(db, scope.tenantId, memberRef);
+  if (!member) throw notFound(`Member ${memberRef}`);
+  // A member without an account has had no movement yet.
+  const row = (await db('ledger_accounts').where({ id: member.id }).first()) ?? {};
   return balanceOf({
     debitsPending: row.debitsPending ?? 0,
     debitsPosted: row.debitsPosted ?? 0,
@@ -106,7 +103,7 @@ export async function memberBalance(
 
 // Every account's four counters as the transfers add them up: system accounts' balances, and the
 // reconciliation of member accounts against their stored counters.
-export async function derivedCounters(db: Database, tenantId: string) {
+export async function derivedCounters(db: Queryable, tenantId: string) {
   const result = await db.raw(
     `WITH legs AS (
        SELECT debit_account_id AS account_id,

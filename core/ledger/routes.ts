@@ -230,7 +230,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
       handler: (request) =>
         memberBalance(
           request.server.app.db,
-          scopeOf(request).tenantId,
+          scopeOf(request),
           paramsOf<{ externalRef: string }>(request).externalRef,
         ),
     },

@@ -2,8 +2,9 @@
 // without gap or duplicate (every event is sent only past the last cursor sent), snapshots, and the
 // buffer limit past which a client that does not read is dropped with "resume with since".
 import type { WebSocket } from 'ws';
-import { presentCampaign } from '../campaigns/service.ts';
+import { getCampaign, presentCampaign } from '../campaigns/service.ts';
 import type { Database } from '../db/database.ts';
+import { isRefusal } from '../errors.ts';
 import { cursorAfter, type EventCursor, formatCursor, parseCursor } from '../events/cursor.ts';
 import { presentEvent, readCommitted } from '../events/outbox.ts';
 import { memberBalance } from '../ledger/accounts.ts';
@@ -41,6 +42,12 @@ type Snapshot = {
   memberRef?: string;
   campaignId?: string;
 };
+
+// A snapshot of something that does not exist is an error message; any other failure is the caller's.
+function orNull(error: unknown): null {
+  if (isRefusal(error, 'not_found')) return null;
+  throw error;
+}
 
 export class LiveConnection {
   readonly #ws: WebSocket;
@@ -214,11 +221,11 @@ export class LiveConnection {
         'These credentials see only the member or campaign they were issued for',
       );
     if (request.resource === 'balance') {
-      const balance = await memberBalance(this.#db, tenantId, request.memberRef as string).catch(() => null);
+      const balance = await memberBalance(this.#db, { tenantId }, request.memberRef as string).catch(orNull);
       if (!balance) return this.#error('not_found', `Member ${request.memberRef} not found`);
       return this.#send({ type: 'snapshot', resource: 'balance', memberRef: request.memberRef, balance });
     }
-    const campaign = await this.#db('campaigns').where({ id: request.campaignId, tenantId }).first();
+    const campaign = await getCampaign(this.#db, { tenantId }, request.campaignId as string).catch(orNull);
     if (!campaign) return this.#error('not_found', 'Campaign not found');
     this.#send({ type: 'snapshot', resource: 'campaign', campaign: presentCampaign(campaign) });
   }

@@ -61,7 +61,7 @@ export const memberRoutes: ServerRoute[] = [
       presentMember(
         await getMember(
           request.server.app.db,
-          scopeOf(request).tenantId,
+          scopeOf(request),
           paramsOf<{ externalRef: string }>(request).externalRef,
         ),
       ),
@@ -83,7 +83,6 @@ export const memberRoutes: ServerRoute[] = [
         }),
       },
     },
-    handler: (request) =>
-      listMembers(request.server.app.db, scopeOf(request).tenantId, queryOf<MemberQuery>(request)),
+    handler: (request) => listMembers(request.server.app.db, scopeOf(request), queryOf<MemberQuery>(request)),
   },
 ];

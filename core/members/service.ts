@@ -1,11 +1,12 @@
 // Owns members (reward recipients): upsert by the source system's reference, lookup and filtered lists.
 import { isDeepStrictEqual } from 'node:util';
 import { recordAudit } from '../audit/log.ts';
-import type { Database, Transaction } from '../db/database.ts';
+import type { Queryable, Transaction } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
-import type { Actor } from '../tenancy/scope.ts';
+import type { Actor, Scope } from '../tenancy/scope.ts';
+import { Member } from './model.ts';
 
 export interface MemberInput {
   name?: string | null;
@@ -31,29 +32,17 @@ const FIELDS = [
   'attributes',
 ] as const;
 
-interface MemberRow extends Required<MemberInput> {
-  id: string;
-  tenantId: string;
-  externalRef: string;
-  createdAt: Date;
-  updatedAt: Date;
+export function presentMember(row: Member) {
+  return row.toJSON();
 }
 
-export function presentMember(row: MemberRow) {
-  const { tenantId: _tenant, ...shown } = row;
-  return shown;
+function columns(input: MemberInput): Partial<MemberInput> {
+  const values: Partial<Record<keyof MemberInput, unknown>> = {};
+  for (const field of FIELDS) if (input[field] !== undefined) values[field] = input[field];
+  return values as Partial<MemberInput>;
 }
 
-function columns(input: MemberInput) {
-  const values: Record<string, unknown> = {};
-  for (const field of FIELDS) {
-    if (input[field] === undefined) continue;
-    values[field] = field === 'attributes' ? JSON.stringify(input[field]) : input[field];
-  }
-  return values;
-}
-
-async function announce(trx: Transaction, actor: Actor | null, row: MemberRow, changed: string[] | null) {
+async function announce(trx: Transaction, actor: Actor | null, row: Member, changed: string[] | null) {
   const type = changed ? 'member.updated' : 'member.created';
   await recordEvent(trx, {
     tenantId: row.tenantId,
@@ -75,44 +64,50 @@ async function announce(trx: Transaction, actor: Actor | null, row: MemberRow, c
   });
 }
 
-// Fields left out of the input keep their stored values; null clears a field.
+// Fields left out of the input keep their stored values; null clears a field. `tenantId` is the writer's
+// tenant: an actor's, or an inbound source's when there is no actor.
 export async function upsertMember(
   trx: Transaction,
   actor: Actor | null,
   tenantId: string,
   externalRef: string,
   input: MemberInput,
-): Promise<{ created: boolean; member: MemberRow }> {
-  const [inserted] = await trx('members')
+): Promise<{ created: boolean; member: Member }> {
+  const inserted = await Member.query(trx)
     .insert({ tenantId, externalRef, ...columns(input) })
     .onConflict(['tenantId', 'externalRef'])
     .ignore()
-    .returning('*');
-  if (inserted) {
+    .returning('*')
+    .first();
+  if (inserted?.id) {
     await announce(trx, actor, inserted, null);
     return { created: true, member: inserted };
   }
-  const existing: MemberRow = await trx('members').where({ tenantId, externalRef }).forUpdate().first();
+  const existing = (await Member.query(trx).findOne({ tenantId, externalRef }).forUpdate()) as Member;
   const changed = FIELDS.filter(
     (field) => input[field] !== undefined && !isDeepStrictEqual(input[field], existing[field]),
   );
   if (changed.length === 0) return { created: false, member: existing };
-  const [updated] = await trx('members')
-    .where({ id: existing.id })
-    .update({ ...columns(input), updatedAt: trx.fn.now() })
-    .returning('*');
+  const updated = await existing
+    .$query(trx)
+    .patchAndFetch({ ...columns(input), updatedAt: trx.fn.now() as unknown as Date });
   await announce(trx, actor, updated, changed);
   return { created: false, member: updated };
 }
 
-export async function getMember(
-  db: Database | Transaction,
+// The one way another module reads a member: by the source system's reference, within a tenant.
+export async function findMember(
+  db: Queryable,
   tenantId: string,
   externalRef: string,
-): Promise<MemberRow> {
-  const row = await db('members').where({ tenantId, externalRef }).first();
-  if (!row) throw notFound('Member');
-  return row;
+): Promise<Member | undefined> {
+  return Member.query(db).findOne({ tenantId, externalRef });
+}
+
+export async function getMember(db: Queryable, scope: Scope, externalRef: string): Promise<Member> {
+  const member = await findMember(db, scope.tenantId, externalRef);
+  if (!member) throw notFound('Member');
+  return member;
 }
 
 export interface MemberQuery {
@@ -123,14 +118,10 @@ export interface MemberQuery {
   cursor?: string;
 }
 
-export async function listMembers(
-  db: Database,
-  tenantId: string,
-  query: MemberQuery,
-): Promise<Page<unknown>> {
+export async function listMembers(db: Queryable, scope: Scope, query: MemberQuery): Promise<Page<unknown>> {
   const after = decodeCursor(query.cursor, isString);
-  const rows = await db('members')
-    .where({ tenantId })
+  const rows = await Member.query(db)
+    .where({ tenantId: scope.tenantId })
     .modify((q) => {
       if (query.segment) q.whereRaw('segments @> ARRAY[?]::text[]', [query.segment]);
       if (query.tier) q.where('tier', query.tier);
