@@ -9,6 +9,7 @@ import { type Database, rowsOf, type Transaction } from '../core/db/database.ts'
 import { recordEvent } from '../core/events/outbox.ts';
 import type { Jobs } from '../core/jobs/jobs.ts';
 import { addressPolicy, deliveryGuard, isPublicAddress } from './address-guard.ts';
+import type { EndpointRow } from './model.ts';
 import { type DeliveryJob, enqueueDeliveries } from './queue.ts';
 import { nextDelayMs, retryAfterMs } from './retry-schedule.ts';
 import { signatureHeader } from './signing.ts';
@@ -20,18 +21,6 @@ const agents = {
   http: new http.Agent({ keepAlive: true }),
   https: new https.Agent({ keepAlive: true }),
 };
-
-export interface EndpointRow {
-  id: string;
-  tenantId: string;
-  partnerId: string | null;
-  url: string;
-  enabled: boolean;
-  secret: string;
-  previousSecret: string | null;
-  previousSecretUntil: Date | null;
-  failingSince: Date | null;
-}
 
 interface MessageRow {
   id: string;

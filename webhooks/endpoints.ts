@@ -6,25 +6,10 @@ import { notFound } from '../core/errors.ts';
 import { decodeCursor, isString, type Page, toPage } from '../core/paging.ts';
 import { type Actor, type Scope, visibleTo } from '../core/tenancy/scope.ts';
 import { type AddressPolicy, checkWebhookUrl } from './address-guard.ts';
+import type { EndpointRow } from './model.ts';
 import { generateSecret } from './signing.ts';
 
 const ROTATION_OVERLAP_HOURS = 24;
-
-interface EndpointRecord {
-  id: string;
-  tenantId: string;
-  partnerId: string | null;
-  url: string;
-  description: string | null;
-  eventTypes: string[];
-  enabled: boolean;
-  disabledReason: string | null;
-  secret: string;
-  previousSecretUntil: Date | null;
-  failingSince: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
 
 export interface NewEndpoint {
   url: string;
@@ -39,7 +24,7 @@ export interface EndpointChange {
   enabled?: boolean;
 }
 
-export function presentEndpoint(row: EndpointRecord) {
+export function presentEndpoint(row: EndpointRow) {
   return {
     id: row.id,
     url: row.url,
@@ -58,7 +43,7 @@ export async function findEndpoint(
   db: Database | Transaction,
   scope: Scope,
   id: string,
-): Promise<EndpointRecord> {
+): Promise<EndpointRow> {
   const row = await visibleTo(db, 'webhook_endpoints', scope).where({ id }).first();
   if (!row) throw notFound('Webhook endpoint');
   return row;
@@ -80,7 +65,7 @@ export async function createEndpoint(
 ) {
   const { scope } = actor;
   await checkWebhookUrl(input.url, policy, { mayUseAllowList: scope.role === 'admin' });
-  const [row]: EndpointRecord[] = await trx('webhook_endpoints')
+  const [row]: EndpointRow[] = await trx('webhook_endpoints')
     .insert({
       tenantId: scope.tenantId,
       partnerId: scope.role === 'partner' ? scope.partnerId : null,
@@ -96,7 +81,7 @@ export async function createEndpoint(
 
 export async function listEndpoints(db: Database, scope: Scope, query: { limit: number; cursor?: string }) {
   const after = decodeCursor(query.cursor, isString);
-  const rows: EndpointRecord[] = await visibleTo(db, 'webhook_endpoints', scope)
+  const rows: EndpointRow[] = await visibleTo(db, 'webhook_endpoints', scope)
     .modify((q) => after && q.where('id', '>', after))
     .orderBy('id')
     .limit(query.limit + 1);
@@ -116,7 +101,7 @@ export async function changeEndpoint(
   if (change.url) await checkWebhookUrl(change.url, policy, { mayUseAllowList });
   // Enabling again starts the failure clock afresh.
   const reenabled = change.enabled === true ? { disabledReason: null, failingSince: null } : {};
-  const [row]: EndpointRecord[] = await trx('webhook_endpoints')
+  const [row]: EndpointRow[] = await trx('webhook_endpoints')
     .where({ id })
     .update({ ...change, ...reenabled, updatedAt: trx.fn.now() })
     .returning('*');
@@ -133,7 +118,7 @@ export async function deleteEndpoint(trx: Transaction, actor: Actor, id: string)
 // The new secret signs from now on; the previous one keeps signing beside it for 24 hours.
 export async function rotateSecret(trx: Transaction, actor: Actor, id: string) {
   const current = await findEndpoint(trx, actor.scope, id);
-  const [row]: EndpointRecord[] = await trx('webhook_endpoints')
+  const [row]: EndpointRow[] = await trx('webhook_endpoints')
     .where({ id })
     .update({
       secret: generateSecret(),

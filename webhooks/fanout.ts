@@ -5,7 +5,7 @@ import type { Database, Transaction } from '../core/db/database.ts';
 import { type CommittedEvent, readCommitted } from '../core/events/outbox.ts';
 import { typeMatches } from '../core/events/types.ts';
 import type { Jobs } from '../core/jobs/jobs.ts';
-import type { EndpointRow } from './delivery.ts';
+import type { EndpointRow } from './model.ts';
 import { enqueueDeliveries } from './queue.ts';
 
 type Subscriber = EndpointRow & { eventTypes: string[] };

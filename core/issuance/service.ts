@@ -90,15 +90,6 @@ async function withEvent(
   return rowsOf<IssuanceRow>(result)[0];
 }
 
-const COLUMNS: Partial<Record<keyof IssuanceRow, string>> = {
-  decidedAt: 'decided_at',
-  decisionReason: 'decision_reason',
-  failureReason: 'failure_reason',
-  transferId: 'transfer_id',
-  voucherCodeId: 'voucher_code_id',
-  fulfilledAt: 'fulfilled_at',
-};
-
 async function moveTo(
   trx: Transaction,
   row: IssuanceRow,
@@ -109,11 +100,12 @@ async function moveTo(
   if (!TRANSITIONS[row.status].includes(status))
     throw domainError(409, 'invalid_transition', `An issuance that is ${row.status} cannot become ${status}`);
   const keys = Object.keys(fields) as Array<keyof IssuanceRow>;
-  const sets = ['status = ?', ...keys.map((key) => `${COLUMNS[key]} = ?`)].join(', ');
+  // `??` is an identifier: knex's configured mapper turns decidedAt into decided_at.
+  const sets = ['status = ?', ...keys.map(() => '?? = ?')].join(', ');
   return withEvent(
     trx,
     `UPDATE issuances SET ${sets} WHERE id = ?`,
-    [status, ...keys.map((key) => (fields[key] ?? null) as Knex.Value), row.id],
+    [status, ...keys.flatMap((key) => [key, (fields[key] ?? null) as Knex.Value]), row.id],
     `issuance.${status}`,
     extra,
   );
