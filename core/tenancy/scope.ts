@@ -1,5 +1,6 @@
 // Owns who a caller is: the tenant, role and partner an API key acts with, the actor a service records,
 // and the one filter that keeps a caller to its tenant's rows and, with a partner key, its partner's.
+import type { Model, QueryBuilderType } from 'objection';
 import type { Queryable } from '../db/database.ts';
 
 export const ROLES = ['admin', 'integration', 'partner', 'viewer'] as const;
@@ -29,4 +30,15 @@ export function visibleTo(db: Queryable, table: string, scope: Scope, partnerCol
   return db(table)
     .where({ tenantId: scope.tenantId })
     .modify((q) => scope.role === 'partner' && q.where(partnerColumn, scope.partnerId));
+}
+
+// The same filter for a table read through its Objection model.
+export function visibleRows<M extends typeof Model>(
+  db: Queryable,
+  model: M,
+  scope: Scope,
+  partnerColumn = 'partnerId',
+): QueryBuilderType<InstanceType<M>> {
+  const query = model.query(db).where('tenantId', scope.tenantId) as QueryBuilderType<InstanceType<M>>;
+  return scope.role === 'partner' ? query.where(partnerColumn, scope.partnerId) : query;
 }
