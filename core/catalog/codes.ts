@@ -5,7 +5,8 @@ import { recordAudit } from '../audit/log.ts';
 import type { Transaction } from '../db/database.ts';
 import { domainError } from '../errors.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
-import { denominationAllowed, type OfferRow } from './offers.ts';
+import type { Offer } from './model.ts';
+import { denominationAllowed } from './offers.ts';
 import { MAX_CODES } from './schema.ts';
 
 export interface NewCode {
@@ -55,7 +56,7 @@ function duplicatesWithin(codes: NewCode[]): string[] {
 
 const masked = (codes: string[]) => codes.slice(0, 50).map((code) => ({ code: `••••${code.slice(-4)}` }));
 
-export async function loadCodes(trx: Transaction, actor: Actor, offer: OfferRow, codes: NewCode[]) {
+export async function loadCodes(trx: Transaction, actor: Actor, offer: Offer, codes: NewCode[]) {
   const wrong = [...new Set(codes.map((c) => c.denomination))].filter(
     (d) => !denominationAllowed(offer.denominations, d),
   );

@@ -1,13 +1,12 @@
 // Owns offers: what a partner gives members (gift cards, experiences, merchandise, wallet credit), in
 // which denominations, and the stock of voucher codes per denomination.
 import { recordAudit } from '../audit/log.ts';
-import type { Database, Transaction } from '../db/database.ts';
+import type { Database, Queryable, Transaction } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { decodeCursor, isString, toPage } from '../paging.ts';
-import { type Actor, type Scope, visibleTo } from '../tenancy/scope.ts';
+import { type Actor, type Scope, visibleRows } from '../tenancy/scope.ts';
+import { type Denominations, Offer } from './model.ts';
 import { findPartner } from './partners.ts';
-
-export type Denominations = { fixed: number[] } | { min: number; max: number; step: number };
 
 export interface OfferInput {
   partnerId: string;
@@ -19,25 +18,18 @@ export interface OfferInput {
   country?: string;
 }
 
-export interface OfferRow extends OfferInput {
-  id: string;
-  tenantId: string;
-  expiryDays: number | undefined;
-  createdAt: Date;
-}
-
 export function denominationAllowed(denominations: Denominations, value: number): boolean {
   if ('fixed' in denominations) return denominations.fixed.includes(value);
   const { min, max, step } = denominations;
   return value >= min && value <= max && (value - min) % step === 0;
 }
 
-export const presentOffer = ({ tenantId: _t, ...shown }: OfferRow) => shown;
+export const presentOffer = (offer: Offer) => offer.toJSON();
 
-export async function createOffer(trx: Transaction, actor: Actor, input: OfferInput): Promise<OfferRow> {
+export async function createOffer(trx: Transaction, actor: Actor, input: OfferInput): Promise<Offer> {
   await findPartner(trx, actor.scope, input.partnerId);
-  const [row]: OfferRow[] = await trx('offers')
-    .insert({ ...input, tenantId: actor.scope.tenantId, denominations: JSON.stringify(input.denominations) })
+  const row = await Offer.query(trx)
+    .insert({ ...input, tenantId: actor.scope.tenantId })
     .returning('*');
   await recordAudit(trx, actor, actor.scope.tenantId, {
     action: 'offer.created',
@@ -48,8 +40,8 @@ export async function createOffer(trx: Transaction, actor: Actor, input: OfferIn
   return row;
 }
 
-export async function findOffer(db: Database | Transaction, scope: Scope, id: string): Promise<OfferRow> {
-  const row = await visibleTo(db, 'offers', scope).where({ id }).first();
+export async function findOffer(db: Queryable, scope: Scope, id: string): Promise<Offer> {
+  const row = await visibleRows(db, Offer, scope).findById(id);
   if (!row) throw notFound('Offer');
   return row;
 }
@@ -78,7 +70,7 @@ export async function listOffers(
   query: { partnerId?: string; limit: number; cursor?: string },
 ) {
   const after = decodeCursor(query.cursor, isString);
-  const rows: OfferRow[] = await visibleTo(db, 'offers', scope)
+  const rows = await visibleRows(db, Offer, scope)
     .modify((q) => {
       if (query.partnerId) q.where({ partnerId: query.partnerId });
       if (after) q.where('id', '>', after);
