@@ -1,7 +1,8 @@
 // Owns the audit trail: appending an entry inside the caller's transaction, and reading entries back.
-import type { Database, Transaction } from '../db/database.ts';
+import type { Queryable, Transaction } from '../db/database.ts';
 import { decodeCursor, isPositiveInteger, type Page, toPage } from '../paging.ts';
-import type { Actor } from '../tenancy/scope.ts';
+import type { Actor, Scope } from '../tenancy/scope.ts';
+import { AuditRecord } from './model.ts';
 
 export interface AuditEntry {
   action: string;
@@ -16,7 +17,7 @@ export async function recordAudit(
   tenantId: string,
   entry: AuditEntry,
 ) {
-  await trx('audit_log').insert({
+  await AuditRecord.query(trx).insert({
     tenantId,
     actorKeyId: actor?.scope.keyId ?? null,
     actorRole: actor?.scope.role ?? 'operator',
@@ -35,10 +36,10 @@ export interface AuditQuery {
 }
 
 // Newest first: the cursor is the id of the last entry shown.
-export async function listAudit(db: Database, tenantId: string, query: AuditQuery): Promise<Page<unknown>> {
+export async function listAudit(db: Queryable, scope: Scope, query: AuditQuery): Promise<Page<unknown>> {
   const before = decodeCursor(query.cursor, isPositiveInteger);
-  const rows = await db('audit_log')
-    .where({ tenantId })
+  const rows = await AuditRecord.query(db)
+    .where({ tenantId: scope.tenantId })
     .modify((q) => {
       if (query.entityType) q.where('entityType', query.entityType);
       if (query.entityId) q.where('entityId', query.entityId);
@@ -51,7 +52,7 @@ export async function listAudit(db: Database, tenantId: string, query: AuditQuer
   return toPage(
     rows,
     query.limit,
-    ({ tenantId: _tenant, ...row }: Record<string, unknown>) => ({ ...row, id: String(row.id) }),
-    (row: Record<string, unknown>) => row.id,
+    (row) => row.toJSON(),
+    (row) => row.id,
   );
 }

@@ -26,7 +26,6 @@ export const auditRoutes: ServerRoute[] = [
         }),
       },
     },
-    handler: (request) =>
-      listAudit(request.server.app.db, scopeOf(request).tenantId, queryOf<AuditQuery>(request)),
+    handler: (request) => listAudit(request.server.app.db, scopeOf(request), queryOf<AuditQuery>(request)),
   },
 ];

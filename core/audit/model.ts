@@ -1,0 +1,22 @@
+// Owns the audit_log table as an Objection model: one entry, as stored and as shown.
+import { Model } from 'objection';
+
+export class AuditRecord extends Model {
+  static override tableName = 'audit_log';
+  declare id: number;
+  declare tenantId: string;
+  declare actorKeyId: string | null;
+  declare actorRole: string;
+  declare action: string;
+  declare entityType: string;
+  declare entityId: string;
+  declare requestId: string | null;
+  declare summary: string;
+  declare createdAt: Date;
+
+  // The id is a bigint: shown as a string, as event ids are; the tenant is the caller's own.
+  override $formatJson(json: Record<string, unknown>) {
+    const { tenantId: _tenant, ...shown } = super.$formatJson(json);
+    return { ...shown, id: String(shown.id) };
+  }
+}
