@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import t from 'tap';
 import { openDatabase } from '../../core/db/database.ts';
 import { Jobs, type ProcessRole } from '../../core/jobs/jobs.ts';
+import { startQueue } from '../../core/jobs/queue.ts';
 import { freshDatabaseUrl } from '../helpers/tessera.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -127,13 +128,10 @@ t.test('a declared schedule runs on worker processes only', async (t) => {
 
 t.test("the queue's errors are logged, not dropped", async (t) => {
   const { logger, lines } = capturingLogger();
-  const jobs = declare([], []);
-  await start(jobs, ['worker'], logger);
-  t.teardown(() => jobs.stop());
-  // The database ends the queue's connections under it, as a restart or a failover would.
-  await db.raw(
-    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tessera-queue'",
-  );
-  await until(() => lines.some((line) => line.msg === 'job queue error'), 'a logged queue error');
-  t.ok(lines.find((line) => line.msg === 'job queue error')?.err?.message, 'with the error');
+  const boss = await startQueue({ url, worker: false, recoverySeconds: 30, logger });
+  t.teardown(() => boss.stop({ graceful: false, close: true }));
+  // pg-boss reports what fails inside it (its maintenance, its listener, a lost connection) this way.
+  boss.emit('error', new Error('the queue lost its connection'));
+  const logged = lines.find((line) => line.msg === 'job queue error');
+  t.equal(logged?.err?.message, 'the queue lost its connection');
 });
