@@ -1,10 +1,9 @@
 // Owns the audit_log table as an Objection model: one entry, as stored and as shown.
-import { Model } from 'objection';
+import { TenantRow } from '../tenancy/model.ts';
 
-export class AuditRecord extends Model {
+export class AuditRecord extends TenantRow {
   static override tableName = 'audit_log';
   declare id: number;
-  declare tenantId: string;
   declare actorKeyId: string | null;
   declare actorRole: string;
   declare action: string;
@@ -14,9 +13,9 @@ export class AuditRecord extends Model {
   declare summary: string;
   declare createdAt: Date;
 
-  // The id is a bigint: shown as a string, as event ids are; the tenant is the caller's own.
+  // The id is a bigint: shown as a string, as event ids are.
   override $formatJson(json: Record<string, unknown>) {
-    const { tenantId: _tenant, ...shown } = super.$formatJson(json);
+    const shown = super.$formatJson(json);
     return { ...shown, id: String(shown.id) };
   }
 }

@@ -1,11 +1,10 @@
 // Owns the members table as an Objection model: the row, its jsonb attributes, and what callers see.
-import { Model } from 'objection';
+import { TenantRow } from '../tenancy/model.ts';
 
-export class Member extends Model {
+export class Member extends TenantRow {
   static override tableName = 'members';
   static override jsonAttributes = ['attributes'];
   declare id: string;
-  declare tenantId: string;
   declare externalRef: string;
   declare name: string | null;
   declare email: string | null;
@@ -18,10 +17,4 @@ export class Member extends Model {
   declare attributes: Record<string, unknown>;
   declare createdAt: Date;
   declare updatedAt: Date;
-
-  // The tenant is the caller's own: never shown.
-  override $formatJson(json: Record<string, unknown>) {
-    const { tenantId: _tenant, ...shown } = super.$formatJson(json);
-    return shown;
-  }
 }

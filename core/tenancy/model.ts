@@ -1,6 +1,17 @@
-// Owns the tenancy tables as Objection models: tenants and their API keys.
+// Owns the tenancy tables as Objection models (tenants and their API keys), and the base of every model
+// whose rows belong to a tenant.
 import { Model } from 'objection';
 import type { Role } from './scope.ts';
+
+// A row of one tenant: the tenant is always the caller's own, so it is never shown.
+export class TenantRow extends Model {
+  declare tenantId: string;
+
+  override $formatJson(json: Record<string, unknown>) {
+    const { tenantId: _tenant, ...shown } = super.$formatJson(json);
+    return shown;
+  }
+}
 
 export class Tenant extends Model {
   static override tableName = 'tenants';
@@ -9,10 +20,9 @@ export class Tenant extends Model {
   declare createdAt: Date;
 }
 
-export class ApiKey extends Model {
+export class ApiKey extends TenantRow {
   static override tableName = 'api_keys';
   declare id: string;
-  declare tenantId: string;
   declare name: string;
   declare role: Role;
   declare partnerId: string | null;
@@ -24,7 +34,7 @@ export class ApiKey extends Model {
 
   // The hash never leaves the server.
   override $formatJson(json: Record<string, unknown>) {
-    const { keyHash: _hash, tenantId: _tenant, ...shown } = super.$formatJson(json);
+    const { keyHash: _hash, ...shown } = super.$formatJson(json);
     return shown;
   }
 }

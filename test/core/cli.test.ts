@@ -56,4 +56,13 @@ t.test('the CLI names its database and never creates an empty one by mistake', a
     t.match(refused.stderr, /Start the server once/);
   }
   t.same(await readdir(empty), [], 'nothing was created there');
+
+  // With no setting at all: the default ./.tessera of the folder the command runs in.
+  const byDefault = await runCli(['tenants', 'list'], {}, empty);
+  t.equal(byDefault.code, 2);
+  t.match(
+    byDefault.stderr,
+    `No Tessera database in ${path.join(empty, '.tessera')} (the default; --data-dir or TESSERA_DATA_DIR chooses another)`,
+  );
+  t.same(await readdir(empty), [], 'not even the default folder was made');
 });

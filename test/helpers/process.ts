@@ -56,9 +56,10 @@ export async function spawnServer(env: Record<string, string>, checkout = ROOT):
   };
 }
 
-export async function runCli(args: string[], env: Record<string, string>) {
+// `cwd` is where the CLI runs: its default data directory, ./.tessera, is relative to it.
+export async function runCli(args: string[], env: Record<string, string>, cwd = ROOT) {
   const child = spawn(process.execPath, [path.join(ROOT, 'core/cli/tessera.ts'), ...args], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
