@@ -6,9 +6,9 @@ import type { Refusal } from '../issuance/governance.ts';
 import { issue } from '../issuance/service.ts';
 import { allHold } from './conditions.ts';
 import { type EligibleMember, isEligible } from './eligibility.ts';
+import { Campaign } from './model.ts';
 import { lockProgress, saveProgress } from './progress.ts';
 import { earn, keepsProgress } from './rules.ts';
-import type { CampaignRow } from './service.ts';
 
 export interface EngineEvent {
   id?: string;
@@ -35,7 +35,7 @@ export type Outcome = { campaignId: string; campaign: string } & (
 
 // Whether the campaign runs at that time and the member may earn from it; shared with "send reward".
 export function screen(
-  campaign: CampaignRow,
+  campaign: Campaign,
   at: Date,
   member: EngineMember,
 ): 'outside_dates' | 'member_not_eligible' | null {
@@ -44,7 +44,7 @@ export function screen(
 }
 
 // Why the campaign does not consider the event at all, before any progress or governance.
-function screenEvent(campaign: CampaignRow, event: EngineEvent, member: EngineMember): Outcome | null {
+function screenEvent(campaign: Campaign, event: EngineEvent, member: EngineMember): Outcome | null {
   const base = { campaignId: campaign.id, campaign: campaign.name };
   const screened = screen(campaign, event.occurredAt, member);
   if (screened === 'outside_dates') return { ...base, outcome: 'outside_dates' };
@@ -56,7 +56,7 @@ function screenEvent(campaign: CampaignRow, event: EngineEvent, member: EngineMe
 
 export async function evaluateFor(
   trx: Transaction,
-  campaign: CampaignRow,
+  campaign: Campaign,
   event: EngineEvent,
   member: EngineMember,
 ): Promise<Outcome> {
@@ -98,7 +98,7 @@ export async function evaluateEvent(
   event: EngineEvent,
   member: EngineMember,
 ): Promise<Outcome[]> {
-  const campaigns: CampaignRow[] = await trx('campaigns')
+  const campaigns = await Campaign.query(trx)
     .where({ tenantId, eventType: event.type, status: 'active' })
     .orderBy('id');
   const outcomes: Outcome[] = [];

@@ -2,14 +2,15 @@
 // through their lifecycle, and showing their governance counters.
 import { recordAudit } from '../audit/log.ts';
 import { denominationAllowed, findOffer } from '../catalog/offers.ts';
-import type { Database, Transaction } from '../db/database.ts';
+import type { Queryable, Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
-import type { IssuingCampaign, Reward } from '../issuance/service.ts';
+import type { Reward } from '../issuance/service.ts';
 import { decodeCursor, isString, toPage } from '../paging.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
 import type { Eligibility } from './eligibility.ts';
 import { type CampaignAction, type CampaignStatus, EDITABLE_WHILE_RUNNING, LIFECYCLE } from './lifecycle.ts';
+import { Campaign } from './model.ts';
 import type { Rule } from './rules.ts';
 
 export interface CampaignInput {
@@ -25,20 +26,7 @@ export interface CampaignInput {
   eligibility: Eligibility;
 }
 
-export interface CampaignRow extends IssuingCampaign {
-  status: CampaignStatus;
-  startsAt: Date;
-  endsAt: Date;
-  eventType: string;
-  rule: Rule;
-  eligibility: Eligibility;
-  rewardsFulfilled: number;
-  budgetSpent: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export function presentCampaign(row: CampaignRow) {
+export function presentCampaign(row: Campaign) {
   const remaining = row.maxRewards === null ? null : Math.max(0, row.maxRewards - row.rewardsTaken);
   return {
     id: row.id,
@@ -80,16 +68,16 @@ async function rewardCost(trx: Transaction, scope: Scope, reward: Reward): Promi
 }
 
 // The columns of the parts of a campaign an input names.
-function columnsOf(input: Partial<CampaignInput>) {
+function columnsOf(input: Partial<CampaignInput>): Partial<Campaign> {
   const columns: Record<string, unknown> = {};
   if (input.name !== undefined) columns.name = input.name;
   if (input.startsAt !== undefined) columns.startsAt = input.startsAt;
   if (input.endsAt !== undefined) columns.endsAt = input.endsAt;
   if (input.trigger) {
     columns.eventType = input.trigger.eventType;
-    columns.rule = JSON.stringify(input.trigger.rule);
+    columns.rule = input.trigger.rule;
   }
-  if (input.reward) columns.reward = JSON.stringify(input.reward);
+  if (input.reward) columns.reward = input.reward;
   if (input.approval) columns.approval = input.approval;
   if (input.maxRewards !== undefined) columns.maxRewards = input.maxRewards;
   if (input.perMemberCap !== undefined) {
@@ -97,17 +85,17 @@ function columnsOf(input: Partial<CampaignInput>) {
     columns.memberCapPeriodDays = input.perMemberCap?.periodDays ?? null;
   }
   if (input.budget !== undefined) columns.budget = input.budget?.amount ?? null;
-  if (input.eligibility) columns.eligibility = JSON.stringify(input.eligibility);
-  return columns;
+  if (input.eligibility) columns.eligibility = input.eligibility;
+  return columns as Partial<Campaign>;
 }
 
 export async function createCampaign(
   trx: Transaction,
   actor: Actor,
   input: CampaignInput,
-): Promise<CampaignRow> {
+): Promise<Campaign> {
   const cost = await rewardCost(trx, actor.scope, input.reward);
-  const [row]: CampaignRow[] = await trx('campaigns')
+  const row = await Campaign.query(trx)
     .insert({ ...columnsOf(input), tenantId: actor.scope.tenantId, rewardCost: cost })
     .returning('*');
   await recordAudit(trx, actor, actor.scope.tenantId, {
@@ -119,8 +107,8 @@ export async function createCampaign(
   return row;
 }
 
-async function lockCampaign(trx: Transaction, scope: Scope, id: string): Promise<CampaignRow> {
-  const row = await trx('campaigns').where({ id, tenantId: scope.tenantId }).forUpdate().first();
+async function lockCampaign(trx: Transaction, scope: Scope, id: string): Promise<Campaign> {
+  const row = await Campaign.query(trx).findOne({ id, tenantId: scope.tenantId }).forUpdate();
   if (!row) throw notFound('Campaign');
   return row;
 }
@@ -141,10 +129,9 @@ export async function editCampaign(trx: Transaction, actor: Actor, id: string, e
   if (endsAt <= startsAt) throw domainError(400, 'invalid_dates', 'endsAt must be after startsAt');
   const columns = columnsOf(edit);
   if (edit.reward) columns.rewardCost = await rewardCost(trx, actor.scope, edit.reward);
-  const [updated]: CampaignRow[] = await trx('campaigns')
-    .where({ id })
-    .update({ ...columns, updatedAt: trx.fn.now() })
-    .returning('*');
+  const updated = await row
+    .$query(trx)
+    .patchAndFetch({ ...columns, updatedAt: trx.fn.now() as unknown as Date });
   await recordAudit(trx, actor, actor.scope.tenantId, {
     action: 'campaign.edited',
     entityType: 'campaign',
@@ -159,10 +146,10 @@ export async function transition(trx: Transaction, actor: Actor, id: string, act
   const step = LIFECYCLE[action];
   if (!step.from.includes(row.status))
     throw domainError(409, 'invalid_transition', `A campaign that is ${row.status} cannot ${action}`);
-  const [updated]: CampaignRow[] = await trx('campaigns')
-    .where({ id })
-    .update({ status: step.to, updatedAt: trx.fn.now() })
-    .returning('*');
+  const updated = await row
+    .$clone()
+    .$query(trx)
+    .patchAndFetch({ status: step.to, updatedAt: trx.fn.now() as unknown as Date });
   await recordEvent(trx, {
     tenantId: row.tenantId,
     type: step.event,
@@ -180,22 +167,22 @@ export async function transition(trx: Transaction, actor: Actor, id: string, act
 
 // Campaigns belong to the tenant as a whole: any of its callers, or a live-feed principal, may read one.
 export async function getCampaign(
-  db: Database | Transaction,
+  db: Queryable,
   scope: Pick<Scope, 'tenantId'>,
   id: string,
-): Promise<CampaignRow> {
-  const row = await db('campaigns').where({ id, tenantId: scope.tenantId }).first();
+): Promise<Campaign> {
+  const row = await Campaign.query(db).findOne({ id, tenantId: scope.tenantId });
   if (!row) throw notFound('Campaign');
   return row;
 }
 
 export async function listCampaigns(
-  db: Database,
+  db: Queryable,
   scope: Scope,
   query: { status?: CampaignStatus; limit: number; cursor?: string },
 ) {
   const after = decodeCursor(query.cursor, isString);
-  const rows: CampaignRow[] = await db('campaigns')
+  const rows = await Campaign.query(db)
     .where({ tenantId: scope.tenantId })
     .modify((q) => {
       if (query.status) q.where({ status: query.status });

@@ -46,8 +46,7 @@ export async function simulate(db: Database, actor: Actor, campaignId: string, e
       if (campaign.status === 'ended')
         throw domainError(409, 'campaign_ended', 'An ended campaign cannot be simulated');
       // A draft or paused campaign is simulated as if it were active.
-      await trx('campaigns').where({ id: campaignId }).update({ status: 'active' });
-      const running = { ...campaign, status: 'active' as const };
+      const running = await campaign.$clone().$query(trx).patchAndFetch({ status: 'active' });
       for (const [index, event] of events.entries()) {
         const member = await memberFor(trx, actor, event);
         if (event.type !== campaign.eventType) {
