@@ -1,7 +1,8 @@
 // Owns the campaign engine's tables as Objection models: campaigns (rule, reward, governance counters)
 // and each member's progress towards a campaign's rule.
 import { Model } from 'objection';
-import type { IssuingCampaign, Reward } from '../issuance/service.ts';
+import type { Reward } from '../issuance/model.ts';
+import type { IssuingCampaign } from '../issuance/service.ts';
 import { TenantRow } from '../tenancy/model.ts';
 import type { Eligibility } from './eligibility.ts';
 import type { CampaignStatus } from './lifecycle.ts';

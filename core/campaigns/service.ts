@@ -5,7 +5,7 @@ import { denominationAllowed, findOffer } from '../catalog/offers.ts';
 import type { Queryable, Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
-import type { Reward } from '../issuance/service.ts';
+import type { Reward } from '../issuance/model.ts';
 import { decodeCursor, isString, toPage } from '../paging.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
 import type { Eligibility } from './eligibility.ts';

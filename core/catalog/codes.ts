@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/log.ts';
 import type { Transaction } from '../db/database.ts';
 import { domainError } from '../errors.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
-import type { Offer } from './model.ts';
+import { type Offer, VoucherCode } from './model.ts';
 import { denominationAllowed } from './offers.ts';
 import { MAX_CODES } from './schema.ts';
 
@@ -70,7 +70,9 @@ export async function loadCodes(trx: Transaction, actor: Actor, offer: Offer, co
       `${repeated.length} codes appear twice in the upload`,
       masked(repeated),
     );
-  const inserted: Array<{ code: string }> = await trx('voucher_codes')
+  // The query builder, not the model: after ON CONFLICT DO NOTHING the model answers every row it was
+  // given, and what counts here is the rows the database actually inserted.
+  const inserted: Array<Pick<VoucherCode, 'code'>> = await trx(VoucherCode.tableName)
     .insert(codes.map((c) => ({ ...c, tenantId: offer.tenantId, offerId: offer.id })))
     .onConflict(['offerId', 'code'])
     .ignore()
@@ -102,14 +104,18 @@ export async function assignCode(
   offerId: string,
   denomination: number,
   issuanceId: string,
-): Promise<{ id: string; code: string } | undefined> {
-  const result = await trx.raw(
-    `UPDATE voucher_codes SET issuance_id = ?, assigned_at = now()
-      WHERE id = (SELECT id FROM voucher_codes
-                   WHERE offer_id = ? AND denomination = ? AND issuance_id IS NULL
-                   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-     RETURNING id, code`,
-    [issuanceId, offerId, denomination],
-  );
-  return result.rows[0];
+): Promise<Pick<VoucherCode, 'id' | 'code'> | undefined> {
+  const oldestFree = VoucherCode.query(trx)
+    .select('id')
+    .where({ offerId, denomination })
+    .whereNull('issuanceId')
+    .orderBy('createdAt')
+    .limit(1)
+    .forUpdate()
+    .skipLocked();
+  return VoucherCode.query(trx)
+    .patch({ issuanceId, assignedAt: trx.fn.now() as unknown as Date })
+    .where('id', oldestFree)
+    .returning(['id', 'code'])
+    .first();
 }

@@ -1,4 +1,4 @@
-// Owns the catalog's tables as Objection models: partners and offers.
+// Owns the catalog's tables as Objection models: partners, offers and their voucher codes.
 import { TenantRow } from '../tenancy/model.ts';
 import type { LedgerAccess } from '../tenancy/scope.ts';
 
@@ -23,5 +23,16 @@ export class Offer extends TenantRow {
   declare denominations: Denominations;
   declare expiryDays: number | null;
   declare country: string | null;
+  declare createdAt: Date;
+}
+
+export class VoucherCode extends TenantRow {
+  static override tableName = 'voucher_codes';
+  declare id: string;
+  declare offerId: string;
+  declare denomination: number;
+  declare code: string;
+  declare issuanceId: string | null;
+  declare assignedAt: Date | null;
   declare createdAt: Date;
 }

@@ -2,8 +2,13 @@
 // issuance is created and given back when it is rejected or fails. One conditional UPDATE of the
 // campaign row takes it, so caps and budget hold exactly under any concurrency, and only issuances of
 // the same campaign wait for one another.
+//
+// The counters are claim queries on the campaigns table: they stay on the query builder here, typed by
+// CampaignCounters (which core/campaigns' model implements), because core/campaigns imports this
+// module and the dependency runs one way.
 import type { Transaction } from '../db/database.ts';
 import { recordEvent } from '../events/outbox.ts';
+import { Issuance } from './model.ts';
 
 export type Refusal =
   | 'campaign_not_active'
@@ -29,7 +34,7 @@ export interface CampaignCounters {
 // member's progress lock, so no concurrent issuance for the same member can slip in between.
 export async function memberCapReached(trx: Transaction, campaign: CampaignCounters, memberId: string) {
   if (!campaign.memberCapCount) return false;
-  const row = await trx('issuances')
+  const row = await Issuance.query(trx)
     .where({ campaignId: campaign.id, memberId })
     .whereNotIn('status', ['rejected', 'failed'])
     .modify((q) => {
@@ -40,8 +45,9 @@ export async function memberCapReached(trx: Transaction, campaign: CampaignCount
           trx.raw(`now() - make_interval(days => ?)`, [campaign.memberCapPeriodDays]),
         );
     })
-    .count<{ count: string }>('* as count')
-    .first();
+    .count('* as count')
+    .first()
+    .castTo<{ count: string }>();
   return Number(row?.count ?? 0) >= campaign.memberCapCount;
 }
 

@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/log.ts';
 import { assignCode, codeFor } from '../catalog/codes.ts';
-import { type Database, rowsOf, type Transaction } from '../db/database.ts';
+import { type Queryable, rowsOf, type Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
 import { INSERT_EVENTS } from '../events/outbox.ts';
 import { moveBy } from '../ledger/transfers.ts';
@@ -19,8 +19,7 @@ import {
   type Refusal,
   takeShare,
 } from './governance.ts';
-
-export type IssuanceStatus = 'pending_approval' | 'approved' | 'rejected' | 'fulfilled' | 'failed';
+import { Issuance, type IssuanceRow, type IssuanceStatus, type Reward } from './model.ts';
 
 export const TRANSITIONS: Record<IssuanceStatus, IssuanceStatus[]> = {
   pending_approval: ['approved', 'rejected'],
@@ -30,34 +29,9 @@ export const TRANSITIONS: Record<IssuanceStatus, IssuanceStatus[]> = {
   failed: [],
 };
 
-export type Reward =
-  | { type: 'points'; amount: number }
-  | { type: 'voucher'; offerId: string; denomination: number };
-
 export interface IssuingCampaign extends CampaignCounters {
   approval: 'auto' | 'manual';
   reward: Reward;
-}
-
-export interface IssuanceRow {
-  id: string;
-  tenantId: string;
-  campaignId: string;
-  memberId: string;
-  memberRef: string;
-  origin: 'rule' | 'api' | 'upload';
-  sourceEventId: string | null;
-  reason: string | null;
-  reward: Reward;
-  cost: number;
-  status: IssuanceStatus;
-  failureReason: string | null;
-  decisionReason: string | null;
-  transferId: string | null;
-  voucherCodeId: string | null;
-  createdAt: Date;
-  decidedAt: Date | null;
-  fulfilledAt: Date | null;
 }
 
 type WithCode = IssuanceRow & { voucherCode?: string | null };
@@ -190,8 +164,8 @@ export async function issue(
   return { ok: true, issuance: row };
 }
 
-async function lockIssuance(trx: Transaction, scope: Scope, id: string): Promise<IssuanceRow> {
-  const row = await trx('issuances').where({ id, tenantId: scope.tenantId }).forUpdate().first();
+async function lockIssuance(trx: Transaction, scope: Scope, id: string): Promise<Issuance> {
+  const row = await Issuance.query(trx).findOne({ id, tenantId: scope.tenantId }).forUpdate();
   if (!row) throw notFound('Issuance');
   return row;
 }
@@ -227,7 +201,7 @@ export async function rejectIssuance(trx: Transaction, actor: Actor, id: string,
 // Each id in its own savepoint: one that cannot be approved does not hold back the others. Campaign
 // rows are locked in one order (by campaign, then issuance) so that two bulk approvals cannot deadlock.
 export async function approveMany(trx: Transaction, actor: Actor, ids: string[]) {
-  const rows: Array<{ id: string; campaignId: string }> = await trx('issuances')
+  const rows = await Issuance.query(trx)
     .whereIn('id', ids)
     .where({ tenantId: actor.scope.tenantId })
     .select('id', 'campaignId');
@@ -247,13 +221,15 @@ export async function approveMany(trx: Transaction, actor: Actor, ids: string[])
   return { results: [...new Set(ids)].map((id) => results.get(id)) };
 }
 
-const withCode = (db: Database | Transaction) =>
-  db('issuances as i')
+const withCode = (db: Queryable) =>
+  Issuance.query(db)
+    .alias('i')
     .leftJoin('voucherCodes as v', 'v.id', 'i.voucherCodeId')
-    .select('i.*', 'v.code as voucherCode');
+    .select('i.*', 'v.code as voucherCode')
+    .castTo<WithCode[]>();
 
-export async function getIssuance(db: Database, scope: Scope, id: string) {
-  const row = await withCode(db).where({ 'i.id': id, 'i.tenantId': scope.tenantId }).first();
+export async function getIssuance(db: Queryable, scope: Scope, id: string) {
+  const [row] = await withCode(db).where({ 'i.id': id, 'i.tenantId': scope.tenantId });
   if (!row) throw notFound('Issuance');
   return presentIssuance(scope, row);
 }
@@ -266,9 +242,9 @@ export interface IssuanceQuery {
   cursor?: string;
 }
 
-export async function listIssuances(db: Database, scope: Scope, query: IssuanceQuery) {
+export async function listIssuances(db: Queryable, scope: Scope, query: IssuanceQuery) {
   const after = decodeCursor(query.cursor, isString);
-  const rows: WithCode[] = await withCode(db)
+  const rows = await withCode(db)
     .where({ 'i.tenantId': scope.tenantId })
     .modify((q) => {
       if (query.status) q.where({ 'i.status': query.status });
