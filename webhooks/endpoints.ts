@@ -50,7 +50,7 @@ export async function findEndpoint(
 }
 
 const audit = (trx: Transaction, actor: Actor, id: string, action: string, summary: string) =>
-  recordAudit(trx, actor, actor.scope.tenantId, {
+  recordAudit(trx, actor, {
     action,
     entityType: 'webhook_endpoint',
     entityId: id,

@@ -55,7 +55,7 @@ export async function retryMessage(trx: Transaction, jobs: Jobs, actor: Actor, i
   });
   assertEnabled(endpoint);
   await resend(trx, jobs, [message]);
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'webhook_message.retried',
     entityType: 'webhook_message',
     entityId: id,
@@ -73,7 +73,7 @@ export async function recoverEndpoint(trx: Transaction, jobs: Jobs, actor: Actor
     .forUpdate()
     .select('id', 'endpointId', 'attempts');
   await resend(trx, jobs, failed);
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'webhook_endpoint.recovered',
     entityType: 'webhook_endpoint',
     entityId: id,

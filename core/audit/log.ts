@@ -1,7 +1,7 @@
 // Owns the audit trail: appending an entry inside the caller's transaction, and reading entries back.
 import type { Queryable, Transaction } from '../db/database.ts';
 import { decodeCursor, isPositiveInteger, type Page, toPage } from '../paging.ts';
-import type { Actor, Scope } from '../tenancy/scope.ts';
+import { type Actor, type Scope, type Writer, writerOf } from '../tenancy/scope.ts';
 import { AuditRecord } from './model.ts';
 
 export interface AuditEntry {
@@ -11,12 +11,8 @@ export interface AuditEntry {
   summary: string;
 }
 
-export async function recordAudit(
-  trx: Transaction,
-  actor: Actor | null,
-  tenantId: string,
-  entry: AuditEntry,
-) {
+export async function recordAudit(trx: Transaction, who: Actor | Writer, entry: AuditEntry) {
+  const { tenantId, actor } = writerOf(who);
   await AuditRecord.query(trx).insert({
     tenantId,
     actorKeyId: actor?.scope.keyId ?? null,

@@ -98,7 +98,7 @@ export async function createCampaign(
   const row = await Campaign.query(trx)
     .insert({ ...columnsOf(input), tenantId: actor.scope.tenantId, rewardCost: cost })
     .returning('*');
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'campaign.created',
     entityType: 'campaign',
     entityId: row.id,
@@ -132,7 +132,7 @@ export async function editCampaign(trx: Transaction, actor: Actor, id: string, e
   const updated = await row
     .$query(trx)
     .patchAndFetch({ ...columns, updatedAt: trx.fn.now() as unknown as Date });
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'campaign.edited',
     entityType: 'campaign',
     entityId: id,
@@ -156,7 +156,7 @@ export async function transition(trx: Transaction, actor: Actor, id: string, act
     subject: id,
     data: { campaignId: id, name: row.name, from: row.status, to: step.to },
   });
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: step.event,
     entityType: 'campaign',
     entityId: id,

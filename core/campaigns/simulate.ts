@@ -27,8 +27,7 @@ async function memberFor(
   const known = await findMember(trx, actor.scope.tenantId, event.memberRef);
   if (known) return known;
   if (!event.member) return null;
-  return (await upsertMember(trx, actor, actor.scope.tenantId, event.memberRef, event.member))
-    .member as EngineMember;
+  return (await upsertMember(trx, actor, event.memberRef, event.member)).member as EngineMember;
 }
 
 // An issued outcome shows what would be issued; the ids of a rolled-back issuance mean nothing.

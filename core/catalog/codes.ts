@@ -88,7 +88,7 @@ export async function loadCodes(trx: Transaction, actor: Actor, offer: Offer, co
       masked(existing),
     );
   }
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'voucher_codes.loaded',
     entityType: 'offer',
     entityId: offer.id,

@@ -31,7 +31,7 @@ export async function createOffer(trx: Transaction, actor: Actor, input: OfferIn
   const row = await Offer.query(trx)
     .insert({ ...input, tenantId: actor.scope.tenantId })
     .returning('*');
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'offer.created',
     entityType: 'offer',
     entityId: row.id,

@@ -24,7 +24,7 @@ export async function createPartner(trx: Transaction, actor: Actor, input: Partn
     .returning('*')
     .first();
   if (!row?.id) throw domainError(409, 'partner_exists', `A partner named "${name}" exists`);
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'partner.created',
     entityType: 'partner',
     entityId: row.id,
@@ -50,7 +50,7 @@ export async function changePartner(
         throw domainError(409, 'partner_exists', `A partner named "${change.name}" exists`);
       throw error;
     });
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'partner.updated',
     entityType: 'partner',
     entityId: id,
@@ -73,8 +73,12 @@ export async function findPartner(db: Queryable, scope: Scope, id: string): Prom
 }
 
 // A partner named by id in a key, a token or a transfer must be one of the tenant's partners.
-export async function requirePartner(db: Queryable, tenantId: string, id: string): Promise<void> {
-  const row = await Partner.query(db).findOne({ tenantId, id }).select('id');
+export async function requirePartner(
+  db: Queryable,
+  scope: Pick<Scope, 'tenantId'>,
+  id: string,
+): Promise<void> {
+  const row = await Partner.query(db).findOne({ tenantId: scope.tenantId, id }).select('id');
   if (!row) throw domainError(404, 'partner_not_found', `Partner ${id} not found`);
 }
 

@@ -50,7 +50,9 @@ const commands: Record<string, Command> = {
       throw new UsageError('keys create needs --tenant and a valid --role');
     const tenant = await findTenant(db, values.tenant);
     const input = { name: values.name ?? `${role} key (CLI)`, role, partnerId: values['partner-id'] };
-    const created = await db.transaction((trx) => createKey(trx, tenant.id, input, null));
+    const created = await db.transaction((trx) =>
+      createKey(trx, { tenantId: tenant.id, actor: null }, input),
+    );
     return `Created ${role} key ${created.id} for tenant ${tenant.name}. It is shown this once:\n\n  ${created.key}\n`;
   },
 };

@@ -53,6 +53,6 @@ export const intakeRoutes: ServerRoute[] = [
       },
     },
     handler: (request) =>
-      listSourceEvents(request.server.app.db, scopeOf(request).tenantId, queryOf<InboundQuery>(request)),
+      listSourceEvents(request.server.app.db, scopeOf(request), queryOf<InboundQuery>(request)),
   },
 ];

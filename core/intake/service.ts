@@ -2,12 +2,13 @@
 // matched (or created from the event), evaluated by the campaign engine in the same transaction, and
 // its outcomes kept so that a redelivery gets the same answer.
 import { type EngineMember, evaluateEvent } from '../campaigns/engine.ts';
-import type { Database, Transaction } from '../db/database.ts';
+import type { Queryable, Transaction } from '../db/database.ts';
 import { recordEvent } from '../events/outbox.ts';
 import type { MemberInput } from '../members/service.ts';
 import { findMember, upsertMember } from '../members/service.ts';
 import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
-import type { Actor } from '../tenancy/scope.ts';
+import type { Scope, Writer } from '../tenancy/scope.ts';
+import { SourceEvent } from './model.ts';
 
 export interface SourceEventInput {
   type: string;
@@ -19,29 +20,12 @@ export interface SourceEventInput {
   data: Record<string, unknown>;
 }
 
-interface SourceEventRow {
-  id: string;
-  tenantId: string;
-  source: string;
-  sourceEventId: string;
-  type: string;
-  memberRef: string;
-  status: 'accepted' | 'unmatched';
-  occurredAt: Date;
-  data: Record<string, unknown>;
-  outcomes: unknown[];
-  inboundSourceId: string | null;
-  receivedAt: Date;
+export function presentSourceEvent(row: SourceEvent) {
+  return row.toJSON();
 }
 
-export function presentSourceEvent(row: SourceEventRow) {
-  const { tenantId: _tenant, inboundSourceId: _via, ...shown } = row;
-  return shown;
-}
-
-export interface Intake {
-  tenantId: string;
-  actor: Actor | null;
+// Who takes the event in: an API caller, or a tenant's signed inbound source (then named here).
+export interface Intake extends Writer {
   inboundSourceId?: string;
 }
 
@@ -53,7 +37,7 @@ export async function takeIn(
 ): Promise<{ created: boolean; event: ReturnType<typeof presentSourceEvent> }> {
   const { tenantId } = intake;
   const known: EngineMember | undefined = await findMember(trx, tenantId, input.memberRef);
-  const [inserted]: SourceEventRow[] = await trx('source_events')
+  const inserted = await SourceEvent.query(trx)
     .insert({
       tenantId,
       source: input.source,
@@ -61,25 +45,27 @@ export async function takeIn(
       type: input.type,
       memberRef: input.memberRef,
       status: known || input.member ? 'accepted' : 'unmatched',
-      occurredAt: input.occurredAt ?? trx.fn.now(),
-      data: JSON.stringify(input.data),
+      occurredAt: input.occurredAt ?? (trx.fn.now() as unknown as Date),
+      data: input.data,
       inboundSourceId: intake.inboundSourceId ?? null,
     })
     .onConflict(['tenantId', 'source', 'sourceEventId'])
     .ignore()
-    .returning('*');
-  if (!inserted) {
+    .returning('*')
+    .first();
+  if (!inserted?.id) {
     // The conflicting insert has committed by now (the unique index waited for it), so it is readable.
-    const original: SourceEventRow = await trx('source_events')
-      .where({ tenantId, source: input.source, sourceEventId: input.sourceEventId })
-      .first();
+    const original = (await SourceEvent.query(trx).findOne({
+      tenantId,
+      source: input.source,
+      sourceEventId: input.sourceEventId,
+    })) as SourceEvent;
     return { created: false, event: presentSourceEvent(original) };
   }
   const member =
     known ??
     (input.member
-      ? ((await upsertMember(trx, intake.actor, tenantId, input.memberRef, input.member))
-          .member as EngineMember)
+      ? ((await upsertMember(trx, intake, input.memberRef, input.member)).member as EngineMember)
       : undefined);
   if (!member) {
     await recordEvent(trx, {
@@ -97,10 +83,7 @@ export async function takeIn(
   }
   const outcomes = await evaluateEvent(trx, tenantId, { ...inserted, source: input.source }, member);
   if (outcomes.length === 0) return { created: true, event: presentSourceEvent(inserted) };
-  const [evaluated]: SourceEventRow[] = await trx('source_events')
-    .where({ id: inserted.id })
-    .update({ outcomes: JSON.stringify(outcomes) })
-    .returning('*');
+  const evaluated = await inserted.$query(trx).patchAndFetch({ outcomes });
   return { created: true, event: presentSourceEvent(evaluated) };
 }
 
@@ -112,10 +95,10 @@ export interface InboundQuery {
   cursor?: string;
 }
 
-export async function listSourceEvents(db: Database, tenantId: string, query: InboundQuery) {
+export async function listSourceEvents(db: Queryable, scope: Scope, query: InboundQuery) {
   const after = decodeCursor(query.cursor, isString);
-  const rows: SourceEventRow[] = await db('source_events')
-    .where({ tenantId })
+  const rows = await SourceEvent.query(db)
+    .where({ tenantId: scope.tenantId })
     .modify((q) => {
       if (query.status) q.where({ status: query.status });
       if (query.source) q.where({ source: query.source });

@@ -173,7 +173,7 @@ async function lockIssuance(trx: Transaction, scope: Scope, id: string): Promise
 export async function approveIssuance(trx: Transaction, actor: Actor, id: string) {
   const row = await lockIssuance(trx, actor.scope, id);
   const approved = await moveTo(trx, row, 'approved', { decidedAt: new Date() });
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'issuance.approved',
     entityType: 'issuance',
     entityId: id,
@@ -189,7 +189,7 @@ export async function rejectIssuance(trx: Transaction, actor: Actor, id: string,
     decisionReason: reason ?? null,
   });
   await giveBack(trx, row.campaignId, row.cost);
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'issuance.rejected',
     entityType: 'issuance',
     entityId: id,

@@ -56,7 +56,7 @@ export const liveRoutes: ServerRoute[] = [
         if (scope.role === 'partner' && input.partnerId && input.partnerId !== scope.partnerId)
           throw domainError(403, 'forbidden', 'A partner key issues tokens for its own partner only');
         const partnerId = scope.role === 'partner' ? scope.partnerId : (input.partnerId ?? null);
-        if (partnerId) await requirePartner(trx, scope.tenantId, partnerId);
+        if (partnerId) await requirePartner(trx, scope, partnerId);
         const expiresAt = Math.floor(Date.now() / 1000) + input.ttlSeconds;
         const grant = {
           tenantId: scope.tenantId,

@@ -35,12 +35,10 @@ export const memberRoutes: ServerRoute[] = [
     },
     handler: (request, h) =>
       mutate(request, h, async (trx) => {
-        const { tenantId } = scopeOf(request);
         const { externalRef } = paramsOf<{ externalRef: string }>(request);
         const result = await upsertMember(
           trx,
           actorOf(request),
-          tenantId,
           externalRef,
           payloadOf<MemberInput>(request),
         );

@@ -5,7 +5,7 @@ import type { Queryable, Transaction } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
-import type { Actor, Scope } from '../tenancy/scope.ts';
+import { type Actor, type Scope, type Writer, writerOf } from '../tenancy/scope.ts';
 import { Member } from './model.ts';
 
 export interface MemberInput {
@@ -42,7 +42,7 @@ function columns(input: MemberInput): Partial<MemberInput> {
   return values as Partial<MemberInput>;
 }
 
-async function announce(trx: Transaction, actor: Actor | null, row: Member, changed: string[] | null) {
+async function announce(trx: Transaction, writer: Writer, row: Member, changed: string[] | null) {
   const type = changed ? 'member.updated' : 'member.created';
   await recordEvent(trx, {
     tenantId: row.tenantId,
@@ -56,7 +56,7 @@ async function announce(trx: Transaction, actor: Actor | null, row: Member, chan
       ...(changed && { changed }),
     },
   });
-  await recordAudit(trx, actor, row.tenantId, {
+  await recordAudit(trx, writer, {
     action: type,
     entityType: 'member',
     entityId: row.externalRef,
@@ -64,15 +64,16 @@ async function announce(trx: Transaction, actor: Actor | null, row: Member, chan
   });
 }
 
-// Fields left out of the input keep their stored values; null clears a field. `tenantId` is the writer's
-// tenant: an actor's, or an inbound source's when there is no actor.
+// Fields left out of the input keep their stored values; null clears a field. The writer is an API
+// caller, or a tenant's signed inbound source.
 export async function upsertMember(
   trx: Transaction,
-  actor: Actor | null,
-  tenantId: string,
+  who: Actor | Writer,
   externalRef: string,
   input: MemberInput,
 ): Promise<{ created: boolean; member: Member }> {
+  const writer = writerOf(who);
+  const { tenantId } = writer;
   const inserted = await Member.query(trx)
     .insert({ tenantId, externalRef, ...columns(input) })
     .onConflict(['tenantId', 'externalRef'])
@@ -80,7 +81,7 @@ export async function upsertMember(
     .returning('*')
     .first();
   if (inserted?.id) {
-    await announce(trx, actor, inserted, null);
+    await announce(trx, writer, inserted, null);
     return { created: true, member: inserted };
   }
   const existing = (await Member.query(trx).findOne({ tenantId, externalRef }).forUpdate()) as Member;
@@ -91,7 +92,7 @@ export async function upsertMember(
   const updated = await existing
     .$query(trx)
     .patchAndFetch({ ...columns(input), updatedAt: trx.fn.now() as unknown as Date });
-  await announce(trx, actor, updated, changed);
+  await announce(trx, writer, updated, changed);
   return { created: false, member: updated };
 }
 

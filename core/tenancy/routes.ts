@@ -37,8 +37,7 @@ export const apiKeyRoutes: ServerRoute[] = [
     },
     handler: (request, h) =>
       mutate(request, h, async (trx) => {
-        const scope = scopeOf(request);
-        const body = await createKey(trx, scope.tenantId, payloadOf<NewKey>(request), actorOf(request));
+        const body = await createKey(trx, actorOf(request), payloadOf<NewKey>(request));
         return { status: 201, body, replay: { ...body, key: null } };
       }),
   },
@@ -52,10 +51,7 @@ export const apiKeyRoutes: ServerRoute[] = [
       auth: admin,
       validate: { query: Joi.object(pageQuery) },
     },
-    handler: (request) => {
-      const { limit, cursor } = queryOf<{ limit: number; cursor?: string }>(request);
-      return listKeys(request.server.app.db, scopeOf(request).tenantId, limit, cursor);
-    },
+    handler: (request) => listKeys(request.server.app.db, scopeOf(request), queryOf(request)),
   },
   {
     method: 'DELETE',
@@ -70,7 +66,7 @@ export const apiKeyRoutes: ServerRoute[] = [
     handler: async (request, h) => {
       const { id } = paramsOf<{ id: string }>(request);
       const response = await mutate(request, h, async (trx) => {
-        await revokeKey(trx, scopeOf(request).tenantId, id, actorOf(request));
+        await revokeKey(trx, actorOf(request), id);
         return { status: 204, body: null };
       });
       request.server.app.keyCache.forget(id);

@@ -24,6 +24,17 @@ export interface Actor {
   requestId: string;
 }
 
+// Who writes a change: an API caller, or with no actor the operator's CLI or a tenant's signed inbound
+// source. Services that such writers share take `Actor | Writer`.
+export interface Writer {
+  tenantId: string;
+  actor: Actor | null;
+}
+
+export function writerOf(who: Actor | Writer): Writer {
+  return 'scope' in who ? { tenantId: who.scope.tenantId, actor: who } : who;
+}
+
 // What a caller may see of a table: its tenant's rows, and with a partner key only its partner's (the
 // column naming the partner is `partnerId`, or `id` for the partners table itself). The one partner filter.
 export function visibleTo(db: Queryable, table: string, scope: Scope, partnerColumn = 'partnerId') {

@@ -8,7 +8,7 @@ import { recordEvent } from '../events/outbox.ts';
 import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
 import { displayPrefix, generateKey, hashKey } from './keys.ts';
 import { ApiKey, Tenant } from './model.ts';
-import type { Actor, Role } from './scope.ts';
+import { type Actor, type Role, type Scope, type Writer, writerOf } from './scope.ts';
 
 export interface NewKey {
   name: string;
@@ -33,13 +33,8 @@ export async function findTenant(db: Database, name: string): Promise<Tenant> {
 }
 
 // `key` is given only to register an operator-chosen key (TESSERA_ADMIN_KEY); otherwise one is generated.
-export async function createKey(
-  trx: Transaction,
-  tenantId: string,
-  input: NewKey,
-  actor: Actor | null,
-  key = generateKey(),
-) {
+export async function createKey(trx: Transaction, who: Actor | Writer, input: NewKey, key = generateKey()) {
+  const { tenantId } = writerOf(who);
   if ((input.role === 'partner') !== Boolean(input.partnerId)) {
     throw domainError(
       400,
@@ -48,7 +43,7 @@ export async function createKey(
       [{ in: 'payload', path: 'partnerId', message: 'partnerId goes with role partner' }],
     );
   }
-  if (input.partnerId) await requirePartner(trx, tenantId, input.partnerId);
+  if (input.partnerId) await requirePartner(trx, { tenantId }, input.partnerId);
   const row = await ApiKey.query(trx).insertAndFetch({
     tenantId,
     name: input.name,
@@ -57,7 +52,7 @@ export async function createKey(
     keyPrefix: displayPrefix(key),
     keyHash: hashKey(key),
   });
-  await recordAudit(trx, actor, tenantId, {
+  await recordAudit(trx, who, {
     action: 'api_key.created',
     entityType: 'api_key',
     entityId: row.id,
@@ -68,13 +63,12 @@ export async function createKey(
 
 export async function listKeys(
   db: Database,
-  tenantId: string,
-  limit: number,
-  cursor?: string,
+  scope: Scope,
+  { limit, cursor }: { limit: number; cursor?: string },
 ): Promise<Page<unknown>> {
   const after = decodeCursor(cursor, isString);
   const rows = await ApiKey.query(db)
-    .where({ tenantId })
+    .where({ tenantId: scope.tenantId })
     .modify((q) => after && q.where('id', '>', after))
     .orderBy('id')
     .limit(limit + 1);
@@ -86,7 +80,8 @@ export async function listKeys(
   );
 }
 
-export async function revokeKey(trx: Transaction, tenantId: string, id: string, actor: Actor): Promise<void> {
+export async function revokeKey(trx: Transaction, actor: Actor, id: string): Promise<void> {
+  const { tenantId } = actor.scope;
   const revoked = await ApiKey.query(trx)
     .patch({ revokedAt: trx.fn.now() as unknown as Date })
     .where({ id, tenantId })
@@ -98,7 +93,7 @@ export async function revokeKey(trx: Transaction, tenantId: string, id: string, 
     if (!exists) throw notFound('API key');
     return;
   }
-  await recordAudit(trx, actor, tenantId, {
+  await recordAudit(trx, actor, {
     action: 'api_key.revoked',
     entityType: 'api_key',
     entityId: id,
@@ -122,9 +117,9 @@ export async function bootstrap(db: Database, configuredKey: string | undefined)
     const admin = { name: 'bootstrap admin', role: 'admin' as const };
     if (configuredKey) {
       const known = await ApiKey.query(trx).findOne({ keyHash: hashKey(configuredKey) });
-      if (!known) await createKey(trx, tenant.id, admin, null, configuredKey);
+      if (!known) await createKey(trx, { tenantId: tenant.id, actor: null }, admin, configuredKey);
       return null;
     }
-    return empty ? (await createKey(trx, tenant.id, admin, null)).key : null;
+    return empty ? (await createKey(trx, { tenantId: tenant.id, actor: null }, admin)).key : null;
   });
 }

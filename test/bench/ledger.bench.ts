@@ -36,7 +36,11 @@ async function seed(tenants: number, label: string): Promise<Programme[]> {
   for (let t = 0; t < tenants; t++) {
     const { key, tenantId } = await db.transaction(async (trx) => {
       const tenant = await createTenant(trx, `${label}-${t}`);
-      const created = await createKey(trx, tenant.id, { name: 'bench', role: 'integration' }, null);
+      const created = await createKey(
+        trx,
+        { tenantId: tenant.id, actor: null },
+        { name: 'bench', role: 'integration' },
+      );
       return { key: created.key, tenantId: tenant.id };
     });
     const refs = Array.from({ length: MEMBERS / tenants }, (_, i) => `${label}-${t}-${i}`);

@@ -91,9 +91,8 @@ export async function startTestTessera(
       }
       const created = await createKey(
         trx,
-        tenant.id,
+        { tenantId: tenant.id, actor: null },
         { name: `${role} key`, role, partnerId: options.partnerId },
-        null,
       );
       return created.key;
     });

@@ -43,7 +43,7 @@ export async function createSource(trx: Transaction, actor: Actor, input: { name
     .ignore()
     .returning('*');
   if (!row) throw domainError(409, 'inbound_source_exists', `An inbound source named "${input.name}" exists`);
-  await recordAudit(trx, actor, actor.scope.tenantId, {
+  await recordAudit(trx, actor, {
     action: 'inbound_source.created',
     entityType: 'inbound_source',
     entityId: row.id,
