@@ -9,7 +9,7 @@ import { type Database, rowsOf, type Transaction } from '../core/db/database.ts'
 import { recordEvent } from '../core/events/outbox.ts';
 import type { Jobs } from '../core/jobs/jobs.ts';
 import { addressPolicy, deliveryGuard, isPublicAddress } from './address-guard.ts';
-import type { EndpointRow } from './model.ts';
+import { type EndpointRow, WebhookEndpoint, WebhookMessage } from './model.ts';
 import { type DeliveryJob, enqueueDeliveries } from './queue.ts';
 import { nextDelayMs, retryAfterMs } from './retry-schedule.ts';
 import { signatureHeader } from './signing.ts';
@@ -22,12 +22,9 @@ const agents = {
   https: new https.Agent({ keepAlive: true }),
 };
 
-interface MessageRow {
-  id: string;
-  endpointId: string;
-  body: string;
-  attempts: number;
-}
+// What the claim reads of a message. The claim and the attempt's record are raw SQL: each is one
+// statement on the hot path of every delivery.
+type MessageRow = Pick<WebhookMessage, 'id' | 'endpointId' | 'body' | 'attempts'>;
 
 interface Outcome {
   statusCode: number | null;
@@ -87,9 +84,9 @@ async function post(config: Config, endpoint: EndpointRow, message: MessageRow):
 }
 
 async function disableEndpoint(trx: Transaction, endpoint: EndpointRow, reason: string) {
-  await trx('webhook_endpoints')
-    .where({ id: endpoint.id })
-    .update({ enabled: false, disabledReason: reason, updatedAt: trx.fn.now() });
+  await WebhookEndpoint.query(trx)
+    .findById(endpoint.id)
+    .patch({ enabled: false, disabledReason: reason, updatedAt: trx.fn.now() as unknown as Date });
   await recordEvent(trx, {
     tenantId: endpoint.tenantId,
     type: 'webhook_endpoint.disabled',
@@ -108,8 +105,7 @@ async function afterFailure(
 ) {
   const attempts = message.attempts + 1;
   const failingSince = endpoint.failingSince ?? new Date();
-  if (!endpoint.failingSince)
-    await trx('webhook_endpoints').where({ id: endpoint.id }).update({ failingSince });
+  if (!endpoint.failingSince) await WebhookEndpoint.query(trx).findById(endpoint.id).patch({ failingSince });
   const gone = outcome.statusCode === 410;
   const failingTooLong =
     Date.now() - failingSince.getTime() > deps.config.webhookDisableAfterHours * 3_600_000;
@@ -125,13 +121,13 @@ async function afterFailure(
           throttled ? retryAfterMs(outcome.retryAfter) : null,
         );
   if (delay === null) {
-    await trx('webhook_messages')
-      .where({ id: message.id })
-      .update({ status: 'failed', attempts, nextAttemptAt: null });
+    await WebhookMessage.query(trx)
+      .findById(message.id)
+      .patch({ status: 'failed', attempts, nextAttemptAt: null });
     return;
   }
   const nextAttemptAt = new Date(Date.now() + delay);
-  await trx('webhook_messages').where({ id: message.id }).update({ attempts, nextAttemptAt });
+  await WebhookMessage.query(trx).findById(message.id).patch({ attempts, nextAttemptAt });
   await enqueueDeliveries(deps.jobs, trx, [
     { messageId: message.id, attempt: attempts + 1, endpointId: endpoint.id, startAfter: nextAttemptAt },
   ]);
@@ -165,11 +161,10 @@ async function claim(deps: DeliveryDeps, job: DeliveryJob) {
     const { messageId, body, attempts, ...endpoint } = row;
     return { endpoint, message: { id: messageId, endpointId: endpoint.id, body, attempts } };
   }
-  const leased = await deps
-    .db('webhook_messages')
-    .where({ id: job.messageId, status: 'pending', attempts: job.attempt - 1 })
+  const leased = await WebhookMessage.query(deps.db)
+    .findOne({ id: job.messageId, status: 'pending', attempts: job.attempt - 1 })
     .where('sendingUntil', '>', deps.db.fn.now())
-    .first('id');
+    .select('id');
   if (leased) throw new SendLeaseHeld(`message ${job.messageId} is being sent by another worker`);
   return undefined;
 }
@@ -217,10 +212,9 @@ export async function deliver(deps: DeliveryDeps, job: DeliveryJob): Promise<voi
   if (!claimed) return;
   const { endpoint, message } = claimed;
   if (!endpoint.enabled) {
-    await deps
-      .db('webhook_messages')
-      .where({ id: message.id })
-      .update({ status: 'failed', nextAttemptAt: null, sendingUntil: null });
+    await WebhookMessage.query(deps.db)
+      .findById(message.id)
+      .patch({ status: 'failed', nextAttemptAt: null, sendingUntil: null });
     return;
   }
   const startedAt = new Date();
@@ -230,6 +224,6 @@ export async function deliver(deps: DeliveryDeps, job: DeliveryJob): Promise<voi
     if (!(await recordAttempt(trx, message, startedAt, outcome, ok))) return;
     if (!ok) return afterFailure(deps, trx, endpoint, message, outcome);
     if (endpoint.failingSince)
-      await trx('webhook_endpoints').where({ id: endpoint.id }).update({ failingSince: null });
+      await WebhookEndpoint.query(trx).findById(endpoint.id).patch({ failingSince: null });
   });
 }

@@ -1,12 +1,12 @@
 // Owns webhook endpoints: create (the secret is shown once), read, change, delete, rotate the secret.
 // An admin key manages all of its tenant's endpoints; a partner key only its own.
 import { recordAudit } from '../core/audit/log.ts';
-import type { Database, Transaction } from '../core/db/database.ts';
+import type { Queryable, Transaction } from '../core/db/database.ts';
 import { notFound } from '../core/errors.ts';
 import { decodeCursor, isString, type Page, toPage } from '../core/paging.ts';
-import { type Actor, type Scope, visibleTo } from '../core/tenancy/scope.ts';
+import { type Actor, type Scope, visibleRows } from '../core/tenancy/scope.ts';
 import { type AddressPolicy, checkWebhookUrl } from './address-guard.ts';
-import type { EndpointRow } from './model.ts';
+import { type EndpointRow, WebhookAttempt, WebhookEndpoint, WebhookMessage } from './model.ts';
 import { generateSecret } from './signing.ts';
 
 const ROTATION_OVERLAP_HOURS = 24;
@@ -39,12 +39,8 @@ export function presentEndpoint(row: EndpointRow) {
   };
 }
 
-export async function findEndpoint(
-  db: Database | Transaction,
-  scope: Scope,
-  id: string,
-): Promise<EndpointRow> {
-  const row = await visibleTo(db, 'webhook_endpoints', scope).where({ id }).first();
+export async function findEndpoint(db: Queryable, scope: Scope, id: string): Promise<WebhookEndpoint> {
+  const row = await visibleRows(db, WebhookEndpoint, scope).findById(id);
   if (!row) throw notFound('Webhook endpoint');
   return row;
 }
@@ -65,7 +61,7 @@ export async function createEndpoint(
 ) {
   const { scope } = actor;
   await checkWebhookUrl(input.url, policy, { mayUseAllowList: scope.role === 'admin' });
-  const [row]: EndpointRow[] = await trx('webhook_endpoints')
+  const row = await WebhookEndpoint.query(trx)
     .insert({
       tenantId: scope.tenantId,
       partnerId: scope.role === 'partner' ? scope.partnerId : null,
@@ -79,9 +75,9 @@ export async function createEndpoint(
   return { ...presentEndpoint(row), secret: row.secret };
 }
 
-export async function listEndpoints(db: Database, scope: Scope, query: { limit: number; cursor?: string }) {
+export async function listEndpoints(db: Queryable, scope: Scope, query: { limit: number; cursor?: string }) {
   const after = decodeCursor(query.cursor, isString);
-  const rows: EndpointRow[] = await visibleTo(db, 'webhook_endpoints', scope)
+  const rows = await visibleRows(db, WebhookEndpoint, scope)
     .modify((q) => after && q.where('id', '>', after))
     .orderBy('id')
     .limit(query.limit + 1);
@@ -101,45 +97,65 @@ export async function changeEndpoint(
   if (change.url) await checkWebhookUrl(change.url, policy, { mayUseAllowList });
   // Enabling again starts the failure clock afresh.
   const reenabled = change.enabled === true ? { disabledReason: null, failingSince: null } : {};
-  const [row]: EndpointRow[] = await trx('webhook_endpoints')
-    .where({ id })
-    .update({ ...change, ...reenabled, updatedAt: trx.fn.now() })
-    .returning('*');
+  const row = await endpoint
+    .$query(trx)
+    .patchAndFetch({ ...change, ...reenabled, updatedAt: trx.fn.now() as unknown as Date });
   await audit(trx, actor, id, 'webhook_endpoint.updated', `Changed ${Object.keys(change).join(', ')}`);
   return presentEndpoint(row);
 }
 
 export async function deleteEndpoint(trx: Transaction, actor: Actor, id: string) {
-  await findEndpoint(trx, actor.scope, id);
-  await trx('webhook_endpoints').where({ id }).delete();
+  await (await findEndpoint(trx, actor.scope, id)).$query(trx).delete();
   await audit(trx, actor, id, 'webhook_endpoint.deleted', 'Endpoint deleted');
 }
 
 // The new secret signs from now on; the previous one keeps signing beside it for 24 hours.
 export async function rotateSecret(trx: Transaction, actor: Actor, id: string) {
   const current = await findEndpoint(trx, actor.scope, id);
-  const [row]: EndpointRow[] = await trx('webhook_endpoints')
-    .where({ id })
-    .update({
-      secret: generateSecret(),
-      previousSecret: current.secret,
-      previousSecretUntil: trx.raw(`now() + interval '${ROTATION_OVERLAP_HOURS} hours'`),
-      updatedAt: trx.fn.now(),
-    })
-    .returning('*');
+  const row = await current.$query(trx).patchAndFetch({
+    secret: generateSecret(),
+    previousSecret: current.secret,
+    previousSecretUntil: trx.raw(`now() + make_interval(hours => ?)`, [
+      ROTATION_OVERLAP_HOURS,
+    ]) as unknown as Date,
+    updatedAt: trx.fn.now() as unknown as Date,
+  });
   await audit(trx, actor, id, 'webhook_endpoint.secret_rotated', 'Signing secret rotated');
   return { ...presentEndpoint(row), secret: row.secret, previousSecretValidUntil: row.previousSecretUntil };
 }
 
+function presentMessage(message: WebhookMessage, attempts: WebhookAttempt[]) {
+  return {
+    id: message.id,
+    eventId: String(message.eventId),
+    eventType: message.eventType,
+    status: message.status,
+    attempts: attempts
+      .filter((a) => a.messageId === message.id)
+      .map(({ attempt, startedAt, statusCode, durationMs, responseBody, error }) => ({
+        attempt,
+        startedAt,
+        statusCode,
+        durationMs,
+        responseBody,
+        error,
+      })),
+    nextAttemptAt: message.nextAttemptAt,
+    deliveredAt: message.deliveredAt,
+    createdAt: message.createdAt,
+    payload: JSON.parse(message.body),
+  };
+}
+
 export async function listMessages(
-  db: Database,
+  db: Queryable,
   scope: Scope,
   id: string,
   query: { status?: string; limit: number; cursor?: string },
 ) {
   await findEndpoint(db, scope, id);
   const after = decodeCursor(query.cursor, isString);
-  const messages = await db('webhook_messages')
+  const messages = await WebhookMessage.query(db)
     .where({ endpointId: id })
     .modify((q) => {
       if (query.status) q.where({ status: query.status });
@@ -147,28 +163,16 @@ export async function listMessages(
     })
     .orderBy('id')
     .limit(query.limit + 1);
-  const attempts = await db('webhook_attempts')
+  const attempts = await WebhookAttempt.query(db)
     .whereIn(
       'messageId',
-      messages.map((m: { id: string }) => m.id),
+      messages.map((m) => m.id),
     )
     .orderBy(['messageId', 'attempt']);
   return toPage(
     messages,
     query.limit,
-    (m: Record<string, unknown> & { id: string; body: string }) => ({
-      id: m.id,
-      eventId: String(m.eventId),
-      eventType: m.eventType,
-      status: m.status,
-      attempts: attempts
-        .filter((a: { messageId: string }) => a.messageId === m.id)
-        .map(({ messageId: _m, id: _i, ...attempt }: Record<string, unknown>) => attempt),
-      nextAttemptAt: m.nextAttemptAt,
-      deliveredAt: m.deliveredAt,
-      createdAt: m.createdAt,
-      payload: JSON.parse(m.body),
-    }),
-    (m) => m.id,
+    (message) => presentMessage(message, attempts),
+    (message) => message.id,
   );
 }

@@ -5,10 +5,10 @@ import type { Database, Transaction } from '../core/db/database.ts';
 import { type CommittedEvent, readCommitted } from '../core/events/outbox.ts';
 import { typeMatches } from '../core/events/types.ts';
 import type { Jobs } from '../core/jobs/jobs.ts';
-import type { EndpointRow } from './model.ts';
+import { WebhookEndpoint, WebhookMessage } from './model.ts';
 import { enqueueDeliveries } from './queue.ts';
 
-type Subscriber = EndpointRow & { eventTypes: string[] };
+type Subscriber = Pick<WebhookEndpoint, 'id' | 'tenantId' | 'partnerId' | 'eventTypes'>;
 
 export const TEST_EVENT = 'webhook.test';
 
@@ -30,7 +30,8 @@ export function messageBody(event: { id: number | string; type: string; createdA
 
 async function createMessages(jobs: Jobs, trx: Transaction, events: CommittedEvent[]): Promise<number> {
   const tenants = [...new Set(events.map((e) => e.tenantId))];
-  const endpoints: Subscriber[] = await trx('webhook_endpoints')
+  const endpoints: Subscriber[] = await WebhookEndpoint.query(trx)
+    .select('id', 'tenantId', 'partnerId', 'eventTypes')
     .where({ enabled: true })
     .whereIn('tenantId', tenants);
   const rows = events.flatMap((event) =>
@@ -45,7 +46,9 @@ async function createMessages(jobs: Jobs, trx: Transaction, events: CommittedEve
       })),
   );
   if (rows.length === 0) return 0;
-  const created: Array<{ id: string; endpointId: string }> = await trx('webhook_messages')
+  // The query builder, not the model: after ON CONFLICT DO NOTHING the model answers every row it was
+  // given, and only the rows the database inserted get a first delivery job.
+  const created: Array<Pick<WebhookMessage, 'id' | 'endpointId'>> = await trx(WebhookMessage.tableName)
     .insert(rows)
     .onConflict(['endpointId', 'eventId'])
     .ignore()
@@ -61,7 +64,8 @@ async function createMessages(jobs: Jobs, trx: Transaction, events: CommittedEve
 const BATCH = 500;
 
 // One batch; `more` says it was full, so others may be waiting. The cursor row's lock lets one
-// process fan out at a time; the others skip.
+// process fan out at a time; the others skip. The cursor row holds an xid8, which only SQL can compare,
+// so it is read and written as SQL here, its one reader and writer.
 export async function fanOutOnce(db: Database, jobs: Jobs): Promise<{ messages: number; more: boolean }> {
   return db.transaction(async (trx) => {
     const cursor = await trx('webhook_fanout').where({ id: 1 }).forUpdate().skipLocked().first();

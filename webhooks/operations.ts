@@ -9,13 +9,10 @@ import type { Jobs } from '../core/jobs/jobs.ts';
 import type { Actor } from '../core/tenancy/scope.ts';
 import { findEndpoint } from './endpoints.ts';
 import { messageBody, TEST_EVENT } from './fanout.ts';
+import { WebhookMessage } from './model.ts';
 import { enqueueDeliveries } from './queue.ts';
 
-interface Resendable {
-  id: string;
-  endpointId: string;
-  attempts: number;
-}
+type Resendable = Pick<WebhookMessage, 'id' | 'endpointId' | 'attempts'>;
 
 function assertEnabled<T extends { enabled: boolean }>(endpoint: T): T {
   if (!endpoint.enabled)
@@ -28,12 +25,12 @@ function assertEnabled<T extends { enabled: boolean }>(endpoint: T): T {
 // first sends it, and the other finds the attempt taken and does nothing.
 async function resend(trx: Transaction, jobs: Jobs, messages: Resendable[]) {
   if (messages.length === 0) return;
-  await trx('webhook_messages')
+  await WebhookMessage.query(trx)
     .whereIn(
       'id',
       messages.map((m) => m.id),
     )
-    .update({ status: 'pending', nextAttemptAt: trx.fn.now() });
+    .patch({ status: 'pending', nextAttemptAt: trx.fn.now() as unknown as Date });
   await enqueueDeliveries(
     jobs,
     trx,
@@ -44,10 +41,7 @@ async function resend(trx: Transaction, jobs: Jobs, messages: Resendable[]) {
 export async function retryMessage(trx: Transaction, jobs: Jobs, actor: Actor, id: string) {
   // An attempt in flight keeps its send lease: the job queued here finds that attempt taken once it is
   // recorded, and does nothing.
-  const message = await trx('webhook_messages')
-    .where({ id, tenantId: actor.scope.tenantId })
-    .forUpdate()
-    .first();
+  const message = await WebhookMessage.query(trx).findOne({ id, tenantId: actor.scope.tenantId }).forUpdate();
   if (!message) throw notFound('Webhook message');
   // Another partner's message is as unknown as a missing one.
   const endpoint = await findEndpoint(trx, actor.scope, message.endpointId).catch((error) => {
@@ -67,7 +61,7 @@ export async function retryMessage(trx: Transaction, jobs: Jobs, actor: Actor, i
 // Resends every failed message of the endpoint created since `since`.
 export async function recoverEndpoint(trx: Transaction, jobs: Jobs, actor: Actor, id: string, since: Date) {
   assertEnabled(await findEndpoint(trx, actor.scope, id));
-  const failed: Resendable[] = await trx('webhook_messages')
+  const failed = await WebhookMessage.query(trx)
     .where({ endpointId: id, status: 'failed' })
     .where('createdAt', '>=', since)
     .forUpdate()
@@ -87,7 +81,7 @@ export async function sendTestEvent(trx: Transaction, jobs: Jobs, actor: Actor, 
   const endpoint = assertEnabled(await findEndpoint(trx, actor.scope, id));
   const data = { endpointId: id, partnerId: endpoint.partnerId, message: 'A test event from Tessera' };
   const event = await recordEvent(trx, { tenantId: endpoint.tenantId, type: TEST_EVENT, subject: id, data });
-  const [message] = await trx('webhook_messages')
+  const message = await WebhookMessage.query(trx)
     .insert({
       tenantId: endpoint.tenantId,
       endpointId: id,

@@ -4,6 +4,7 @@
 import type { Database, Queryable, Transaction } from '../db/database.ts';
 import { domainError } from '../errors.ts';
 import { type EventCursor, formatCursor, parseCursor, START } from './cursor.ts';
+import { OutboxEvent } from './model.ts';
 import { typeFilter } from './types.ts';
 
 export interface NewEvent {
@@ -22,13 +23,8 @@ export async function recordEvent(
   trx: Transaction,
   event: NewEvent,
 ): Promise<{ id: number; createdAt: Date }> {
-  const [row] = await trx('events')
-    .insert({
-      tenantId: event.tenantId,
-      type: event.type,
-      subject: event.subject ?? null,
-      data: JSON.stringify(event.data),
-    })
+  const row = await OutboxEvent.query(trx)
+    .insert({ tenantId: event.tenantId, type: event.type, subject: event.subject ?? null, data: event.data })
     .returning(['id', 'createdAt']);
   return { id: Number(row.id), createdAt: row.createdAt };
 }
@@ -51,23 +47,16 @@ export interface CommittedQuery {
   limit: number;
 }
 
-interface EventRow {
-  id: number;
-  tenantId: string;
-  txText: string;
-  type: string;
-  subject: string | null;
-  data: Record<string, unknown>;
-  createdAt: Date;
-}
+// The transaction id as text: xid8 has no JavaScript type, and the cursor carries it as digits.
+type WithTxText = OutboxEvent & { txText: string };
 
 // The hot query of every outbox reader. Only rows below the oldest running transaction's id (the
 // snapshot's xmin) are returned: every such transaction has ended, so no row can later appear before
 // the returned cursor. Ordered by (tx_id, id), which the events_feed index serves per tenant.
 export async function readCommitted(db: Queryable, query: CommittedQuery): Promise<CommittedEvent[]> {
   const filter = typeFilter(query.types ?? []);
-  const rows: EventRow[] = await db('events')
-    .select('id', 'tenant_id', db.raw('tx_id::text AS tx_text'), 'type', 'subject', 'data', 'created_at')
+  const rows = await OutboxEvent.query(db)
+    .select('id', 'tenantId', db.raw('tx_id::text AS tx_text'), 'type', 'subject', 'data', 'createdAt')
     .modify((builder) => {
       if (query.tenantId) builder.where('tenant_id', query.tenantId);
       if (filter) {
@@ -81,7 +70,8 @@ export async function readCommitted(db: Queryable, query: CommittedQuery): Promi
     .whereRaw('tx_id < pg_snapshot_xmin(pg_current_snapshot())')
     // The text alias above must not be named tx_id: ORDER BY would then sort the text, and 10 < 9.
     .orderBy([{ column: 'tx_id' }, { column: 'id' }])
-    .limit(query.limit);
+    .limit(query.limit)
+    .castTo<WithTxText[]>();
   return rows.map((row) => ({
     id: Number(row.id),
     tenantId: row.tenantId,
@@ -95,14 +85,15 @@ export async function readCommitted(db: Queryable, query: CommittedQuery): Promi
 
 // The newest committed position: a reader that starts here sees only what commits from now on.
 export async function newestCommitted(db: Queryable): Promise<EventCursor> {
-  const row = await db('events')
+  const row = await OutboxEvent.query(db)
     .select('id', db.raw('tx_id::text AS tx_text'))
     .whereRaw('tx_id < pg_snapshot_xmin(pg_current_snapshot())')
     .orderBy([
       { column: 'tx_id', order: 'desc' },
       { column: 'id', order: 'desc' },
     ])
-    .first();
+    .first()
+    .castTo<WithTxText | undefined>();
   return row ? { tx: row.txText, id: Number(row.id) } : START;
 }
 

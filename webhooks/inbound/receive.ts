@@ -5,7 +5,8 @@ import { domainError, validationFailed } from '../../core/errors.ts';
 import { inboundBody } from '../../core/intake/schema.ts';
 import { type SourceEventInput, takeIn } from '../../core/intake/service.ts';
 import { verifySigned } from '../signing.ts';
-import { countRejection, type SourceRow } from './sources.ts';
+import { InboundDelivery, InboundSource } from './model.ts';
+import { countRejection } from './sources.ts';
 
 export interface InboundRequest {
   sourceId: string;
@@ -30,8 +31,8 @@ const MESSAGES = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function verified(db: Database, request: InboundRequest, toleranceSeconds: number) {
-  const source: SourceRow | undefined = UUID.test(request.sourceId)
-    ? await db('inbound_sources').where({ id: request.sourceId }).first()
+  const source = UUID.test(request.sourceId)
+    ? await InboundSource.query(db).findById(request.sourceId)
     : undefined;
   // An unknown source is answered like a bad signature, so that ids cannot be probed.
   const failure = source
@@ -50,7 +51,7 @@ async function verified(db: Database, request: InboundRequest, toleranceSeconds:
     if (source) await countRejection(db, source.id, failure);
     throw domainError(401, `inbound_${failure}`, MESSAGES[failure]);
   }
-  return source as SourceRow;
+  return source as InboundSource;
 }
 
 type InboundEvent = Omit<SourceEventInput, 'source' | 'sourceEventId'> & { sourceEventId?: string };
@@ -70,7 +71,7 @@ function parseBody(body: Buffer): { events: InboundEvent[]; batch: boolean } {
 
 async function takeInAll(
   trx: Transaction,
-  source: SourceRow,
+  source: InboundSource,
   webhookId: string,
   parsed: ReturnType<typeof parseBody>,
 ) {
@@ -99,22 +100,23 @@ export async function receiveInbound(
   const parsed = parseBody(request.body);
   return db.transaction(async (trx) => {
     // The claim row makes a concurrent redelivery wait for this one, then read its answer.
-    const [claimed] = await trx('inbound_deliveries')
-      .insert({ sourceId: source.id, webhookId, statusCode: 0, answer: '{}' })
+    const claimed = await InboundDelivery.query(trx)
+      .insert({ sourceId: source.id, webhookId, statusCode: 0, answer: {} })
       .onConflict(['sourceId', 'webhookId'])
       .ignore()
-      .returning('sourceId');
-    if (!claimed) {
-      const original = await trx('inbound_deliveries').where({ sourceId: source.id, webhookId }).first();
+      .returning('createdAt')
+      .first();
+    if (!claimed?.createdAt) {
+      const original = (await InboundDelivery.query(trx).findById([source.id, webhookId])) as InboundDelivery;
       return { status: original.statusCode, body: original.answer, replayed: true };
     }
     const body = await takeInAll(trx, source, webhookId, parsed);
-    await trx('inbound_deliveries')
-      .where({ sourceId: source.id, webhookId })
-      .update({ statusCode: 200, answer: JSON.stringify(body) });
-    await trx('inbound_sources')
-      .where({ id: source.id })
-      .update({ acceptedCount: trx.raw('accepted_count + 1') });
+    await InboundDelivery.query(trx)
+      .findById([source.id, webhookId])
+      .patch({ statusCode: 200, answer: body });
+    await InboundSource.query(trx)
+      .findById(source.id)
+      .patch({ acceptedCount: trx.raw('accepted_count + 1') as unknown as number });
     return { status: 200, body, replayed: false };
   });
 }

@@ -58,7 +58,7 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
       handler: (request) =>
         listSources(
           request.server.app.db,
-          scopeOf(request).tenantId,
+          scopeOf(request),
           queryOf<{ limit: number; cursor?: string }>(request),
         ),
     },
@@ -74,11 +74,7 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
       },
       handler: async (request) =>
         presentSource(
-          await findSource(
-            request.server.app.db,
-            scopeOf(request).tenantId,
-            paramsOf<{ id: string }>(request).id,
-          ),
+          await findSource(request.server.app.db, scopeOf(request), paramsOf<{ id: string }>(request).id),
         ),
     },
     {
