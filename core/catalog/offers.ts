@@ -5,7 +5,7 @@ import type { Database, Queryable, Transaction } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { decodeCursor, isString, toPage } from '../paging.ts';
 import { type Actor, type Scope, visibleRows } from '../tenancy/scope.ts';
-import { type Denominations, Offer } from './model.ts';
+import { type Denominations, Offer, VoucherCode } from './model.ts';
 import { findPartner } from './partners.ts';
 
 export interface OfferInput {
@@ -48,7 +48,7 @@ export async function findOffer(db: Queryable, scope: Scope, id: string): Promis
 
 // Free and assigned codes per denomination.
 export async function offerStock(db: Database | Transaction, offerId: string) {
-  const rows: Array<{ denomination: number; available: string; assigned: string }> = await db('voucher_codes')
+  const rows = await VoucherCode.query(db)
     .where({ offerId })
     .groupBy('denomination')
     .orderBy('denomination')
@@ -56,7 +56,8 @@ export async function offerStock(db: Database | Transaction, offerId: string) {
       'denomination',
       db.raw('count(*) FILTER (WHERE issuance_id IS NULL) AS available'),
       db.raw('count(*) FILTER (WHERE issuance_id IS NOT NULL) AS assigned'),
-    );
+    )
+    .castTo<Array<{ denomination: number; available: string; assigned: string }>>();
   return rows.map((r) => ({
     denomination: r.denomination,
     available: Number(r.available),

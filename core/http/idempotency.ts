@@ -6,6 +6,7 @@ import type { Request, ResponseObject, ResponseToolkit, Server } from '@hapi/hap
 import type { Database, Transaction } from '../db/database.ts';
 import { domainError } from '../errors.ts';
 import { headerOf, type IdempotencyClaim, scopeOf } from './context.ts';
+import { IdempotencyRecord } from './model.ts';
 
 const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 
@@ -37,11 +38,11 @@ async function claim(db: Database, held: Held, print: string, lockSeconds: numbe
     [held.tenantId, held.apiKeyId, held.key, print, lockSeconds],
   );
   if (claimed.rows.length === 1) return { kind: 'claimed' };
-  const row = await db('idempotency_keys').where(held).first();
+  const row = await IdempotencyRecord.query(db).findOne(held);
   if (!row) return claim(db, held, print, lockSeconds);
   if (row.fingerprint !== print) return { kind: 'mismatch' };
   if (row.status === 'in_progress') return { kind: 'in_progress' };
-  return { kind: 'replay', status: row.responseStatus, body: row.responseBody };
+  return { kind: 'replay', status: row.responseStatus as number, body: row.responseBody };
 }
 
 type Held = Pick<IdempotencyClaim, 'tenantId' | 'apiKeyId' | 'key'>;
@@ -54,9 +55,9 @@ const recordOf = (held: IdempotencyClaim): Held => ({
 
 // Only a claim still in progress takes an answer: a completed one is never overwritten.
 async function store(db: Database | Transaction, held: IdempotencyClaim, status: number, body: unknown) {
-  await db('idempotency_keys')
+  await IdempotencyRecord.query(db)
     .where({ ...recordOf(held), status: 'in_progress' })
-    .update({ status: 'completed', responseStatus: status, responseBody: JSON.stringify(body ?? null) });
+    .patch({ status: 'completed', responseStatus: status, responseBody: JSON.stringify(body ?? null) });
 }
 
 // Called by handlers inside their own transaction, so that the effect and its stored answer commit together.
@@ -111,7 +112,7 @@ async function settle(request: Request, held: IdempotencyClaim) {
   const { db } = request.server.app;
   const response = request.response as ResponseObject;
   if (response.statusCode >= 500) {
-    await db('idempotency_keys')
+    await IdempotencyRecord.query(db)
       .where({ ...recordOf(held), status: 'in_progress' })
       .delete();
   } else {
@@ -130,7 +131,7 @@ async function onPreResponse(request: Request, h: ResponseToolkit) {
 }
 
 export async function purgeIdempotencyKeys(db: Database, ttlHours: number): Promise<number> {
-  return db('idempotency_keys')
+  return IdempotencyRecord.query(db)
     .where('createdAt', '<', db.raw('now() - make_interval(hours => ?)', [ttlHours]))
     .delete();
 }

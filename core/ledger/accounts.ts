@@ -4,6 +4,7 @@ import { type Queryable, rowsOf, type Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
 import { findMember } from '../members/service.ts';
 import type { Scope } from '../tenancy/scope.ts';
+import { LedgerAccount } from './model.ts';
 
 export interface Counters {
   debitsPending: number;
@@ -18,8 +19,6 @@ export interface Balance {
   posted: number;
   unit: 'points';
 }
-
-export type SystemAccount = 'issuance' | 'redemption' | 'expiry';
 
 export function balanceOf(counters: Counters): Balance {
   const posted = counters.creditsPosted - counters.debitsPosted;
@@ -68,7 +67,7 @@ export async function moveMemberAccount(trx: Transaction, accountId: string, mov
 // The 409 of a balance check that failed, naming what is available now.
 export async function insufficientBalance(trx: Transaction, accountId: string, move: Move) {
   const spends = spendOf(move);
-  const account = await trx('ledger_accounts').where({ id: accountId }).first();
+  const account = await LedgerAccount.query(trx).findById(accountId);
   const available = account ? balanceOf(account).available : 0;
   return domainError(
     409,
@@ -79,8 +78,11 @@ export async function insufficientBalance(trx: Transaction, accountId: string, m
 }
 
 // A member's account is opened on first use.
-export async function openAccount(trx: Transaction, tenantId: string, memberId: string): Promise<void> {
-  await trx('ledger_accounts').insert({ id: memberId, tenantId, kind: 'member' }).onConflict('id').ignore();
+export async function openAccount(trx: Transaction, scope: Pick<Scope, 'tenantId'>, memberId: string) {
+  await LedgerAccount.query(trx)
+    .insert({ id: memberId, tenantId: scope.tenantId, kind: 'member' })
+    .onConflict('id')
+    .ignore();
 }
 
 // A member's balance; the live feed asks with a principal's tenant, not a whole scope.
@@ -92,7 +94,7 @@ export async function memberBalance(
   const member = await findMember(db, scope.tenantId, memberRef);
   if (!member) throw notFound(`Member ${memberRef}`);
   // A member without an account has had no movement yet.
-  const row = (await db('ledger_accounts').where({ id: member.id }).first()) ?? {};
+  const row: Partial<Counters> = (await LedgerAccount.query(db).findById(member.id)) ?? {};
   return balanceOf({
     debitsPending: row.debitsPending ?? 0,
     debitsPosted: row.debitsPosted ?? 0,
@@ -103,7 +105,8 @@ export async function memberBalance(
 
 // Every account's four counters as the transfers add them up: system accounts' balances, and the
 // reconciliation of member accounts against their stored counters.
-export async function derivedCounters(db: Queryable, tenantId: string) {
+export async function derivedCounters(db: Queryable, scope: Pick<Scope, 'tenantId'>) {
+  const { tenantId } = scope;
   const result = await db.raw(
     `WITH legs AS (
        SELECT debit_account_id AS account_id,

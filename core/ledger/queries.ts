@@ -2,9 +2,10 @@
 import type { Database } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
-import { type Scope, visibleTo } from '../tenancy/scope.ts';
+import { type Scope, visibleRows } from '../tenancy/scope.ts';
 import { derivedCounters } from './accounts.ts';
-import { presentTransfer, type TransferRow } from './transfers.ts';
+import { LedgerTransfer } from './model.ts';
+import { presentTransfer } from './transfers.ts';
 
 export interface TransferQuery {
   memberRef?: string;
@@ -23,7 +24,7 @@ export async function listTransfers(
   query: TransferQuery,
 ): Promise<Page<unknown>> {
   const after = decodeCursor(query.cursor, isString);
-  const rows: TransferRow[] = await visibleTo(db, 'ledger_transfers', scope)
+  const rows = await visibleRows(db, LedgerTransfer, scope)
     .modify((q) => {
       if (query.memberRef) q.where('memberRef', query.memberRef);
       if (query.source) q.where('source', query.source);
@@ -39,14 +40,14 @@ export async function listTransfers(
 }
 
 export async function getTransfer(db: Database, scope: Scope, id: string) {
-  const row = await visibleTo(db, 'ledger_transfers', scope).where({ id }).first();
+  const row = await visibleRows(db, LedgerTransfer, scope).findById(id);
   if (!row) throw notFound('Transfer');
   return presentTransfer(row);
 }
 
 // For reconciliation: system accounts' balances, and totals over all accounts (debits equal credits).
-export async function ledgerAccounts(db: Database, tenantId: string) {
-  const accounts = await derivedCounters(db, tenantId);
+export async function ledgerAccounts(db: Database, scope: Scope) {
+  const accounts = await derivedCounters(db, scope);
   const sum = (key: 'debitsPending' | 'debitsPosted' | 'creditsPending' | 'creditsPosted') =>
     accounts.reduce((total, account) => total + Number(account[key]), 0);
   const system = accounts

@@ -282,7 +282,7 @@ export function ledgerRoutes(config: Config): ServerRoute[] {
         tags: ['api', 'ledger'],
         auth: { access: { scope: ['admin'] } },
       },
-      handler: (request) => ledgerAccounts(request.server.app.db, scopeOf(request).tenantId),
+      handler: (request) => ledgerAccounts(request.server.app.db, scopeOf(request)),
     },
   ];
 }

@@ -4,8 +4,8 @@
 // one statement instead of four per movement halved the database round trips of a reserve + confirm.
 import { type Queryable, rowsOf } from '../db/database.ts';
 import { INSERT_EVENTS } from '../events/outbox.ts';
-import { type Counters, type Move, type SystemAccount, spendOf } from './accounts.ts';
-import type { TransferRow } from './transfers.ts';
+import { type Counters, type Move, spendOf } from './accounts.ts';
+import type { SystemAccount, TransferRow } from './model.ts';
 
 // The event of a ledger movement: the transfer `t` and the member's account `a` after the move.
 // Parameters are bound with CAST(... AS type), never `::`, which knex would read as a named binding.

@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type Boom from '@hapi/boom';
 import { type Database, type Queryable, rowsOf, type Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
-import { type Scope, visibleTo } from '../tenancy/scope.ts';
+import { type Scope, visibleRows } from '../tenancy/scope.ts';
 import {
   type Balance,
   balanceOf,
@@ -13,8 +13,8 @@ import {
   type Move,
   moveMemberAccount,
   openAccount,
-  type SystemAccount,
 } from './accounts.ts';
+import { LedgerTransfer, type SystemAccount, type TransferRow } from './model.ts';
 import {
   type MovementOutcome,
   type MovementParams,
@@ -23,29 +23,6 @@ import {
   runMovement,
   runResolution,
 } from './sql.ts';
-
-export interface TransferRow {
-  id: string;
-  tenantId: string;
-  kind: 'credit' | 'reservation' | 'debit' | 'reversal';
-  debitAccountId: string;
-  creditAccountId: string;
-  memberId: string;
-  memberRef: string;
-  amount: number;
-  postedAmount: number | null;
-  status: 'pending' | 'posted' | 'voided' | 'expired';
-  source: string;
-  reference: string | null;
-  reason: string | null;
-  partnerId: string | null;
-  metadata: Record<string, unknown>;
-  reversesId: string | null;
-  expiresAt: Date | null;
-  resolvedAt: Date | null;
-  resolutionReason: string | null;
-  createdAt: Date;
-}
 
 export interface MovementInput {
   id?: string;
@@ -94,9 +71,10 @@ interface Shape {
 const IDENTITY = ['kind', 'memberRef', 'amount', 'source', 'reference', 'partnerId'] as const;
 
 async function existingTransfer(trx: Transaction, scope: Scope, params: MovementParams): Promise<Movement> {
-  const existing: TransferRow = await trx('ledger_transfers')
-    .where({ tenantId: scope.tenantId, id: params.id })
-    .first();
+  const existing = (await LedgerTransfer.query(trx).findOne({
+    tenantId: scope.tenantId,
+    id: params.id,
+  })) as LedgerTransfer;
   const same = IDENTITY.every((key) => isDeepStrictEqual(existing[key], params[key]));
   if (!same)
     throw domainError(
@@ -153,7 +131,7 @@ async function move(trx: Transaction, scope: Scope, input: MovementInput, shape:
   if (!outcome.memberId) throw notFound(`Member ${input.memberRef}`);
   if (!outcome.account) {
     // The slow path: a member's first movement, or a short balance (named in the 409).
-    await openAccount(trx, scope.tenantId, outcome.memberId);
+    await openAccount(trx, scope, outcome.memberId);
     outcome = await runWithClientId(trx, params);
     if (!outcome) return existingTransfer(trx, scope, params);
     if (!outcome.account) throw await insufficientBalance(trx, outcome.memberId as string, shape.delta);
@@ -235,7 +213,7 @@ export function moveBy(
 }
 
 async function findTransfer(trx: Transaction, scope: Scope, id: string): Promise<TransferRow> {
-  const row = await visibleTo(trx, 'ledger_transfers', scope).where({ id }).first();
+  const row = await visibleRows(trx, LedgerTransfer, scope).findById(id);
   if (!row) throw notFound('Transfer');
   return row;
 }
@@ -386,9 +364,10 @@ export async function reverse(
       { kind: original.kind, status: original.status },
     ]);
   }
-  const prior = await trx('ledger_transfers')
-    .where({ tenantId: scope.tenantId, reversesId: original.id })
-    .first();
+  const prior = await LedgerTransfer.query(trx).findOne({
+    tenantId: scope.tenantId,
+    reversesId: original.id,
+  });
   if (prior)
     throw domainError(409, 'already_reversed', 'This transfer has been reversed already', [
       { reversalId: prior.id },

@@ -5,9 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Server } from '@hapi/hapi';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { Database } from '../db/database.ts';
 import { bearerKey } from '../http/auth.ts';
-import { scopeForKey } from '../tenancy/key-lookup.ts';
+import { revokedKeys, scopeForKey } from '../tenancy/key-lookup.ts';
 import { CHANNEL_NAMES, type LiveEvent } from './channels.ts';
 import { LiveConnection, type Principal } from './connection.ts';
 import { startHub } from './hub.ts';
@@ -39,13 +38,6 @@ async function principalOf(server: Server, request: IncomingMessage): Promise<Pr
   if (!scope) return 'key_invalid';
   const { tenantId, keyId, role, partnerId } = scope;
   return { tenantId, keyId, role, partnerId, channels: CHANNEL_NAMES, memberRef: null, campaignId: null };
-}
-
-// Which of these keys are revoked (or gone).
-async function revokedKeys(db: Database, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const live = await db('api_keys').whereIn('id', ids).whereNull('revokedAt').pluck('id');
-  return new Set(ids.filter((id) => !live.includes(id)));
 }
 
 export function attachLiveFeed(server: Server) {

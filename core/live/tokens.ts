@@ -3,6 +3,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import type { Channel } from './channels.ts';
+import { LiveSigningKey } from './model.ts';
 
 export interface LiveGrant {
   tenantId: string;
@@ -20,11 +21,11 @@ let cached: { db: Database; secret: Buffer } | undefined;
 
 async function signingKey(db: Database): Promise<Buffer> {
   if (cached?.db === db) return cached.secret;
-  await db('liveSigningKey')
+  await LiveSigningKey.query(db)
     .insert({ id: 1, secret: randomBytes(32).toString('base64') })
     .onConflict('id')
     .ignore();
-  const row = await db('liveSigningKey').where({ id: 1 }).first('secret');
+  const row = (await LiveSigningKey.query(db).findById(1)) as LiveSigningKey;
   cached = { db, secret: Buffer.from(row.secret, 'base64') };
   return cached.secret;
 }

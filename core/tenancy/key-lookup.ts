@@ -4,7 +4,8 @@
 // (TESSERA_AUTH_CACHE_SECONDS, 0 turns it off).
 import type { Database } from '../db/database.ts';
 import { hashKey } from './keys.ts';
-import type { LedgerAccess, Role, Scope } from './scope.ts';
+import { ApiKey } from './model.ts';
+import type { LedgerAccess, Scope } from './scope.ts';
 
 const MAX_ENTRIES = 10_000;
 
@@ -42,28 +43,27 @@ export class KeyCache {
   }
 }
 
-interface KeyRow {
-  id: string;
-  tenantId: string;
-  role: Role;
-  partnerId: string | null;
+type KeyRow = Pick<ApiKey, 'id' | 'tenantId' | 'role' | 'partnerId' | 'revokedAt'> & {
   ledgerAccess: LedgerAccess | null;
-  revokedAt: Date | null;
   lastUsedStale: boolean;
-}
+};
 
 async function resolveKey(db: Database, hash: string): Promise<Scope | null> {
-  const row: KeyRow | undefined = await db('api_keys')
+  const row = await ApiKey.query(db)
     .leftJoin('partners', 'partners.id', 'api_keys.partner_id')
     .select('api_keys.id', 'api_keys.tenant_id', 'role', 'partner_id', 'revoked_at', 'partners.ledger_access')
     .select(
       db.raw(`(last_used_at IS NULL OR last_used_at < now() - interval '60 seconds') AS last_used_stale`),
     )
     .where('key_hash', hash)
-    .first();
+    .first()
+    .castTo<KeyRow | undefined>();
   if (!row || row.revokedAt) return null;
   // Last-used time is kept to the minute so that a busy key does not write on every request.
-  if (row.lastUsedStale) await db('api_keys').where('id', row.id).update({ lastUsedAt: db.fn.now() });
+  if (row.lastUsedStale)
+    await ApiKey.query(db)
+      .findById(row.id)
+      .patch({ lastUsedAt: db.fn.now() as unknown as Date });
   const scope: Scope = { tenantId: row.tenantId, keyId: row.id, role: row.role, partnerId: row.partnerId };
   if (row.role === 'partner') scope.ledgerAccess = row.ledgerAccess ?? 'none';
   return scope;
@@ -81,4 +81,13 @@ export async function scopeForKey(
   const scope = await resolveKey(db, hash);
   if (scope) keyCache.set(hash, scope);
   return scope;
+}
+
+// Which of these keys are revoked (or gone): the live feed closes their sockets.
+export async function revokedKeys(db: Database, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const live = new Set(
+    (await ApiKey.query(db).whereIn('id', ids).whereNull('revokedAt').select('id')).map((k) => k.id),
+  );
+  return new Set(ids.filter((id) => !live.has(id)));
 }

@@ -35,15 +35,9 @@ export function writerOf(who: Actor | Writer): Writer {
   return 'scope' in who ? { tenantId: who.scope.tenantId, actor: who } : who;
 }
 
-// What a caller may see of a table: its tenant's rows, and with a partner key only its partner's (the
-// column naming the partner is `partnerId`, or `id` for the partners table itself). The one partner filter.
-export function visibleTo(db: Queryable, table: string, scope: Scope, partnerColumn = 'partnerId') {
-  return db(table)
-    .where({ tenantId: scope.tenantId })
-    .modify((q) => scope.role === 'partner' && q.where(partnerColumn, scope.partnerId));
-}
-
-// The same filter for a table read through its Objection model.
+// What a caller may see of a table read through its model: its tenant's rows, and with a partner key only
+// its partner's (the column naming the partner is `partnerId`, or `id` for the partners table itself).
+// The one partner filter.
 export function visibleRows<M extends typeof Model>(
   db: Queryable,
   model: M,

@@ -147,7 +147,7 @@ t.test('random concurrent movements keep every ledger invariant', async (t) => {
   t.ok(lossy.lost() > 0, `${lossy.lost()} COMMIT answers lost, ${retries} retries`);
   t.same(unexpected, [], 'no unexpected answer, and every repeated request replayed its first answer');
 
-  const accounts = await derivedCounters(app.db, tenantId);
+  const accounts = await derivedCounters(app.db, { tenantId });
   const members = accounts.filter((account) => account.kind === 'member');
   t.equal(members.length, MEMBERS);
   for (const account of members) {
