@@ -222,7 +222,9 @@ t.test("another API key's request with the same Idempotency-Key is independent",
 
 t.test('a lost answer to a committed request is replayed on retry, never applied twice', async (t) => {
   let proxy: FaultProxy | undefined;
-  const faulty = await startTestTessera(t, {}, async (url) => {
+  // API role only: the proxy drops the next COMMIT answer on any connection, and a worker's background
+  // transaction (the webhook fan-out) could otherwise be the one that loses it.
+  const faulty = await startTestTessera(t, { TESSERA_ROLES: 'api' }, async (url) => {
     proxy = await startFaultProxy(url);
     t.teardown(() => proxy?.close());
     return proxy.url;
