@@ -39,6 +39,13 @@ export function parseSchedule(text: string): number[] {
   });
 }
 
+// 32 bytes, base64: the key that seals connection credentials.
+export function parseSecretKey(text: string): Buffer {
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32) throw new Error('must be 32 bytes in base64 (openssl rand -base64 32)');
+  return key;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -71,6 +78,10 @@ export interface Config {
   webhookRecoverySeconds: number;
   inboundToleranceSeconds: number;
   inboundMaxBytes: number;
+  secretKey: Buffer | undefined;
+  publicUrl: string | undefined;
+  connectorDueCron: string;
+  connectorTimeoutMs: number;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -141,6 +152,15 @@ const variables = {
   TESSERA_INBOUND_MAX_BYTES: ['inboundMaxBytes', int(1024), '1048576'],
   TESSERA_LIVE_BUFFER_BYTES: ['liveBufferBytes', int(1024), '1048576'],
   TESSERA_LIVE_PING_SECONDS: ['livePingSeconds', int(1, 600), '30'],
+  TESSERA_SECRET_KEY: ['secretKey', parsedBy(parseSecretKey)],
+  TESSERA_PUBLIC_URL: [
+    'publicUrl',
+    Joi.string()
+      .uri({ scheme: ['http', 'https'] })
+      .replace(/\/+$/, ''),
+  ],
+  TESSERA_CONNECTOR_DUE_CRON: ['connectorDueCron', cronExpression, '* * * * *'],
+  TESSERA_CONNECTOR_TIMEOUT_MS: ['connectorTimeoutMs', int(100, 600_000), '30000'],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single(),

@@ -1,6 +1,7 @@
 // Builds the Hapi server from config and its dependencies, initialised but not listening.
 import Hapi, { type Server } from '@hapi/hapi';
 import type { Logger } from 'pino';
+import { connectors } from '../connectors/framework/index.ts';
 import pkg from '../package.json' with { type: 'json' };
 import { widgets } from '../ui-widgets/plugin.ts';
 import { webhooks } from '../webhooks/index.ts';
@@ -69,6 +70,7 @@ export async function createServer({ config, db, logger, jobs }: ServerDeps): Pr
     widgets,
     audit,
     webhooks,
+    connectors,
   ]);
   documentErrors(server);
   await server.initialize();

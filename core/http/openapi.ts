@@ -22,6 +22,7 @@ const TAGS = [
   { name: 'webhooks', description: 'Outbound webhook endpoints, their messages and deliveries' },
   { name: 'inbound', description: 'Signed inbound webhooks from source systems' },
   { name: 'audit', description: 'The audit trail' },
+  { name: 'connectors', description: 'Connections to vendor systems, their runs, and their push URL' },
 ];
 
 type Answer = Joi.Schema | string;

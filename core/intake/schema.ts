@@ -22,12 +22,12 @@ const fields = {
   data: freeForm().default({}),
 };
 
+// The name of a sending system: an event's `source`, an inbound source's or a connection's name.
+export const sourceName = Joi.string().pattern(/^[A-Za-z0-9._:-]{1,100}$/);
+
 export const sourceEvent = Joi.object({
   ...fields,
-  source: Joi.string()
-    .pattern(/^[A-Za-z0-9._:-]{1,100}$/)
-    .required()
-    .description('the sending system, e.g. pos-north or salesforce'),
+  source: sourceName.required().description('the sending system, e.g. pos-north or salesforce'),
   sourceEventId: fields.sourceEventId.required(),
 }).label('SourceEvent');
 

@@ -11,6 +11,8 @@ export interface NewJob<T extends object> {
   // Jobs of one group share the group's concurrency limit (a webhook endpoint, a connector account).
   group?: string;
   startAfter?: Date;
+  // With a `stately` queue, one queued and one active job per key (one run per connection).
+  singletonKey?: string;
 }
 
 // pg-boss statements run on the transaction's own connection, so the job commits with the caller's rows.
@@ -63,6 +65,7 @@ export async function enqueueOn<T extends object>(
       data: job.data,
       group: job.group ? { id: job.group } : undefined,
       startAfter: job.startAfter,
+      singletonKey: job.singletonKey,
     })),
     { db: onTransaction(trx) },
   );

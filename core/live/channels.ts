@@ -9,6 +9,8 @@ export const CHANNELS = {
   redemptions: ['ledger.reserved', 'ledger.confirmed', 'ledger.released', 'ledger.debited', 'redemption.*'],
   deliveries: ['delivery.*'],
   campaigns: ['campaign.*'],
+  // Background jobs: connector runs (the bulk uploads add theirs).
+  jobs: ['connector_run.*'],
 } as const;
 
 export type Channel = keyof typeof CHANNELS;

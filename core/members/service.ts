@@ -71,7 +71,7 @@ export async function upsertMember(
   who: Actor | Writer,
   externalRef: string,
   input: MemberInput,
-): Promise<{ created: boolean; member: Member }> {
+): Promise<{ created: boolean; changed: boolean; member: Member }> {
   const writer = writerOf(who);
   const { tenantId } = writer;
   const inserted = await Member.query(trx)
@@ -82,18 +82,18 @@ export async function upsertMember(
     .first();
   if (inserted?.id) {
     await announce(trx, writer, inserted, null);
-    return { created: true, member: inserted };
+    return { created: true, changed: true, member: inserted };
   }
   const existing = (await Member.query(trx).findOne({ tenantId, externalRef }).forUpdate()) as Member;
   const changed = FIELDS.filter(
     (field) => input[field] !== undefined && !isDeepStrictEqual(input[field], existing[field]),
   );
-  if (changed.length === 0) return { created: false, member: existing };
+  if (changed.length === 0) return { created: false, changed: false, member: existing };
   const updated = await existing
     .$query(trx)
     .patchAndFetch({ ...columns(input), updatedAt: trx.fn.now() as unknown as Date });
   await announce(trx, writer, updated, changed);
-  return { created: false, member: updated };
+  return { created: false, changed: true, member: updated };
 }
 
 // The one way another module reads a member: by the source system's reference, within a tenant.

@@ -35,6 +35,8 @@ t.test('every default, with no variable set, has its parsed type and value', asy
     webhookRecoverySeconds: 30,
     inboundToleranceSeconds: 300,
     inboundMaxBytes: 1_048_576,
+    connectorDueCron: '* * * * *',
+    connectorTimeoutMs: 30_000,
     liveBufferBytes: 1_048_576,
     livePingSeconds: 30,
     roles: ['api', 'worker'],
@@ -72,6 +74,12 @@ t.test('values are converted and validated', async (t) => {
   t.equal(config.port, 9000);
   t.same(config.roles, ['worker']);
   t.same(loadConfig({ TESSERA_ROLES: 'api, worker' }).roles, ['api', 'worker']);
+  const key = Buffer.alloc(32, 7);
+  t.same(loadConfig({ TESSERA_SECRET_KEY: key.toString('base64') }).secretKey, key);
+  t.equal(
+    loadConfig({ TESSERA_PUBLIC_URL: 'https://rewards.example.com/' }).publicUrl,
+    'https://rewards.example.com',
+  );
 });
 
 t.test('a bad value fails with the name of its variable', async (t) => {
@@ -87,6 +95,9 @@ t.test('a bad value fails with the name of its variable', async (t) => {
     [{ TESSERA_WEBHOOK_RETRY_SCHEDULE: '5s,soon' }, /^TESSERA_WEBHOOK_RETRY_SCHEDULE is invalid/],
     [{ TESSERA_WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1:99999' }, /^TESSERA_WEBHOOK_ALLOWED_ADDRESSES/],
     [{ TESSERA_DB_TIMEOUT_MS: '5' }, /^TESSERA_DB_TIMEOUT_MS is invalid/],
+    [{ TESSERA_SECRET_KEY: 'c2hvcnQ=' }, /^TESSERA_SECRET_KEY is invalid: must be 32 bytes/],
+    [{ TESSERA_PUBLIC_URL: 'ftp://x' }, /^TESSERA_PUBLIC_URL is invalid/],
+    [{ TESSERA_CONNECTOR_DUE_CRON: 'hourly' }, /^TESSERA_CONNECTOR_DUE_CRON is invalid/],
   ];
   for (const [env, message] of cases) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env));

@@ -57,8 +57,16 @@ export interface TestTessera {
   keyFor: (role: Role, options?: KeyOptions) => Promise<string>;
 }
 
+// Every process of a deployment with DATABASE_URL shares one secret key; tests set one as users must.
+export const TEST_SECRET_KEY = randomBytes(32).toString('base64');
+
 export function testConfig(env: Record<string, string>): Config {
-  return loadConfig({ PORT: '0', LOG_LEVEL: process.env.TESSERA_TEST_LOG_LEVEL ?? 'silent', ...env });
+  return loadConfig({
+    PORT: '0',
+    LOG_LEVEL: process.env.TESSERA_TEST_LOG_LEVEL ?? 'silent',
+    TESSERA_SECRET_KEY: TEST_SECRET_KEY,
+    ...env,
+  });
 }
 
 // `reach` may put something between Tessera and its database (a fault-injecting proxy).

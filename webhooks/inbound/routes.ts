@@ -5,7 +5,7 @@ import { actorOf, headerOf, paramsOf, payloadOf, queryOf, scopeOf } from '../../
 import { mutate } from '../../core/http/mutation.ts';
 import { answers } from '../../core/http/openapi.ts';
 import { pageQuery } from '../../core/http/pagination.ts';
-import { inboundAnswer } from '../../core/intake/schema.ts';
+import { inboundAnswer, sourceName } from '../../core/intake/schema.ts';
 import { idParams } from '../../core/payloads.ts';
 import { newSourceAnswer, sourceAnswer, sourcePage } from '../schema.ts';
 import { receiveInbound } from './receive.ts';
@@ -25,10 +25,7 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
         auth: admins,
         validate: {
           payload: Joi.object({
-            name: Joi.string()
-              .pattern(/^[A-Za-z0-9._:-]{1,100}$/)
-              .required()
-              .description('becomes the `source` of every event it sends'),
+            name: sourceName.required().description('becomes the `source` of every event it sends'),
             kind: Joi.string()
               .valid(...SOURCE_KINDS)
               .required(),

@@ -1,0 +1,97 @@
+// Owns what a connector is: its description as data (auth, paging, limits), the Joi schemas of its
+// config and credentials, and the hooks the framework calls (check, pull, push, write-back).
+import type Joi from 'joi';
+import type { Logger } from 'pino';
+import type { Database, Transaction } from '../../core/db/database.ts';
+import type { StoredEvent } from '../../core/events/outbox.ts';
+import type { RecordError } from './model.ts';
+
+export interface Description {
+  // What the vendor calls it, for the README and error messages.
+  title: string;
+  auth: 'oauth2_client_credentials' | 'oauth2_jwt_bearer' | 'basic' | 'none' | Array<string>;
+  paging?: 'locator' | 'next_link' | 'none';
+  // The vendor's own limits that the connector keeps to.
+  limits?: { recordsPerCall?: number; callsPerSecond?: number };
+  // Event types the write-back reads from the outbox.
+  writeBackTypes?: string[];
+}
+
+// The connection a hook works for, with its credentials opened.
+export interface Opened<C = Record<string, unknown>, K = Record<string, unknown>> {
+  id: string;
+  tenantId: string;
+  name: string;
+  config: C;
+  credentials: K | null;
+  cursor: unknown;
+}
+
+export interface Counts {
+  fetched?: number;
+  created?: number;
+  updated?: number;
+  unchanged?: number;
+  failed?: number;
+}
+
+export interface SyncContext<C, K> {
+  connection: Opened<C, K>;
+  db: Database;
+  log: Logger;
+  timeoutMs: number;
+  // Runs `work` in one transaction with the new cursor and the page's counts: a run that dies resumes
+  // after the last page committed.
+  commitPage: (
+    work: (trx: Transaction) => Promise<{ cursor: unknown; counts: Counts; errors?: RecordError[] }>,
+  ) => Promise<void>;
+}
+
+export interface InboundRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string>;
+  body: Buffer;
+}
+
+export interface InboundAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface InboundContext<C, K> {
+  connection: Opened<C, K>;
+  db: Database;
+  log: Logger;
+  request: InboundRequest;
+}
+
+export interface WriteBackContext<C, K> {
+  connection: Opened<C, K>;
+  log: Logger;
+  timeoutMs: number;
+}
+
+export interface Connector<C = Record<string, unknown>, K = Record<string, unknown>> {
+  type: string;
+  describe: Description;
+  config: Joi.ObjectSchema;
+  credentials: Joi.ObjectSchema;
+  // Proves the connection works (a token, one cheap call); throws a ConnectorError when not.
+  check?: (ctx: WriteBackContext<C, K>) => Promise<void>;
+  sync?: (ctx: SyncContext<C, K>) => Promise<void>;
+  handleInbound?: (ctx: InboundContext<C, K>) => Promise<InboundAnswer>;
+  // Writes committed events back to the vendor; the answer lists the events that failed.
+  writeBack?: (ctx: WriteBackContext<C, K>, events: StoredEvent[]) => Promise<RecordError[]>;
+}
+
+// A failure of a whole run or check, with a stable code (auth_failed, vendor_unavailable, …).
+export class ConnectorError extends Error {
+  override name = 'ConnectorError';
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

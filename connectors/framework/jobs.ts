@@ -1,0 +1,28 @@
+// Owns the connectors' background work, declared through core/jobs: the `connector-sync` queue (one run
+// per connection across processes, on worker processes) and the schedule that queues connections due.
+import type { Server } from '@hapi/hapi';
+import type { Connectors } from './connections.ts';
+import { enqueueDue, executeRun, SYNC_QUEUE, type SyncJob } from './runs.ts';
+import { nextRunAt } from './schedule.ts';
+
+export function declareConnectorJobs(server: Server, connectors: Connectors) {
+  const { db, jobs, config, logger } = server.app;
+  jobs.queue(SYNC_QUEUE, {
+    policy: 'stately',
+    // A dead worker's job comes back when its heartbeat stops; the run it held is then failed and resumed.
+    heartbeatSeconds: 30,
+    retryLimit: 3,
+    retryDelay: 5,
+  });
+  jobs.worker<SyncJob>({
+    queue: SYNC_QUEUE,
+    handle: (job) =>
+      executeRun({ db, jobs, log: logger, connectors, timeoutMs: config.connectorTimeoutMs }, job.runId),
+    options: { localConcurrency: 2, pollingIntervalSeconds: 1 },
+  });
+  jobs.schedule({
+    name: 'connector-due',
+    cron: config.connectorDueCron,
+    run: (database) => enqueueDue(database, jobs, (c) => nextRunAt(c.schedule, c.timeZone)),
+  });
+}

@@ -1,0 +1,50 @@
+// Owns the connector tables as Objection models: connections and their runs.
+import { TenantRow } from '../../core/tenancy/model.ts';
+
+export class Connection extends TenantRow {
+  static override tableName = 'connections';
+  static override jsonAttributes = ['config', 'cursor'];
+  declare id: string;
+  declare type: string;
+  declare name: string;
+  declare config: Record<string, unknown>;
+  // Sealed (./secrets.ts); never leaves the server.
+  declare credentials: string | null;
+  declare credentialsUpdatedAt: Date | null;
+  declare schedule: string | null;
+  declare timeZone: string;
+  declare status: 'active' | 'paused';
+  declare cursor: unknown;
+  declare writeBackCursor: string | null;
+  declare nextRunAt: Date | null;
+  declare createdAt: Date;
+  declare updatedAt: Date;
+}
+
+export type RunTrigger = 'schedule' | 'manual' | 'file' | 'push';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface RecordError {
+  record: string | null;
+  code: string;
+  message: string;
+}
+
+export class ConnectorRun extends TenantRow {
+  static override tableName = 'connector_runs';
+  static override jsonAttributes = ['errors', 'failure'];
+  declare id: string;
+  declare connectionId: string;
+  declare trigger: RunTrigger;
+  declare status: RunStatus;
+  declare queuedAt: Date;
+  declare startedAt: Date | null;
+  declare finishedAt: Date | null;
+  declare fetched: number;
+  declare created: number;
+  declare updated: number;
+  declare unchanged: number;
+  declare failed: number;
+  declare errors: RecordError[];
+  declare failure: { code: string; message: string } | null;
+}

@@ -1,0 +1,33 @@
+// Owns the push route's dispatch: the connection named in the path, handed to its connector's
+// handleInbound. An unknown or malformed id is answered like a failed verification, so ids cannot be
+// probed.
+
+import type { Logger } from 'pino';
+import type { Database } from '../../core/db/database.ts';
+import { type Connectors, openConnection } from './connections.ts';
+import type { InboundAnswer, InboundRequest } from './connector.ts';
+import { Connection } from './model.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const REFUSED: InboundAnswer = {
+  status: 403,
+  contentType: 'application/json',
+  body: JSON.stringify({
+    error: { code: 'push_refused', message: 'This connection does not accept the request' },
+  }),
+};
+
+export async function receivePush(
+  app: { db: Database; logger: Logger },
+  connectors: Connectors,
+  request: InboundRequest & { connectionId: string },
+): Promise<InboundAnswer> {
+  if (!UUID.test(request.connectionId)) return REFUSED;
+  const row = await Connection.query(app.db).findById(request.connectionId);
+  const connector = row && connectors.registry.get(row.type);
+  if (!row || !connector?.handleInbound || row.status !== 'active') return REFUSED;
+  const connection = openConnection(connectors, row);
+  const log = app.logger.child({ connectionId: row.id, type: row.type });
+  return connector.handleInbound({ connection, db: app.db, log, request });
+}

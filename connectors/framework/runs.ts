@@ -1,0 +1,225 @@
+// Owns connector runs: asking for one (a queued or running run answers its own id), running it on a
+// worker (pull page by page, each committed with its cursor; then write-back), its counts and first 100
+// errors, and the connector_run.* events that report it.
+import type { Logger } from 'pino';
+import type { Database, Queryable, Transaction } from '../../core/db/database.ts';
+import { notFound } from '../../core/errors.ts';
+import { recordEvent } from '../../core/events/outbox.ts';
+import type { Jobs } from '../../core/jobs/jobs.ts';
+import { decodeCursor, isString, type Page, toPage } from '../../core/paging.ts';
+import type { Scope } from '../../core/tenancy/scope.ts';
+import { type Connectors, openConnection } from './connections.ts';
+import { ConnectorError, type Counts } from './connector.ts';
+import { Connection, ConnectorRun, type RecordError, type RunTrigger } from './model.ts';
+import { writeBack } from './write-back.ts';
+
+export const SYNC_QUEUE = 'connector-sync';
+const KEPT_ERRORS = 100;
+const PROGRESS_EVERY_MS = 1_000;
+const COUNTS = ['fetched', 'created', 'updated', 'unchanged', 'failed'] as const;
+
+export interface SyncJob {
+  runId: string;
+}
+
+export function presentRun(run: ConnectorRun) {
+  return {
+    id: run.id,
+    connectionId: run.connectionId,
+    trigger: run.trigger,
+    status: run.status,
+    queuedAt: run.queuedAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    counts: Object.fromEntries(COUNTS.map((key) => [key, run[key]])),
+    errors: run.errors,
+    failure: run.failure,
+  };
+}
+
+// The connection's queued or running run, or a new one queued with its job, in the caller's transaction.
+// The partial unique index on runs makes two concurrent requests agree on one run.
+export async function requestRun(
+  trx: Transaction,
+  jobs: Jobs,
+  connection: Pick<Connection, 'id' | 'tenantId'>,
+  trigger: RunTrigger,
+): Promise<{ run: ConnectorRun; created: boolean }> {
+  const inserted = await trx(ConnectorRun.tableName)
+    .insert({ tenantId: connection.tenantId, connectionId: connection.id, trigger })
+    .onConflict(trx.raw('(connection_id) WHERE status IN (?, ?)', ['queued', 'running']))
+    .ignore()
+    .returning('id');
+  if (inserted.length === 0) {
+    const active = await ConnectorRun.query(trx)
+      .where({ connectionId: connection.id })
+      .whereIn('status', ['queued', 'running'])
+      .first();
+    // Finished between the insert and this read: ask again.
+    if (!active) return requestRun(trx, jobs, connection, trigger);
+    return { run: active, created: false };
+  }
+  await jobs.enqueue<SyncJob>(trx, SYNC_QUEUE, [
+    { data: { runId: inserted[0].id }, singletonKey: connection.id },
+  ]);
+  return { run: (await ConnectorRun.query(trx).findById(inserted[0].id)) as ConnectorRun, created: true };
+}
+
+export async function findRun(db: Queryable, scope: Scope, id: string): Promise<ConnectorRun> {
+  const run = await ConnectorRun.query(db).findOne({ tenantId: scope.tenantId, id });
+  if (!run) throw notFound('Connector run');
+  return run;
+}
+
+export async function listRuns(
+  db: Queryable,
+  scope: Scope,
+  connectionId: string,
+  query: { limit: number; cursor?: string },
+) {
+  const before = decodeCursor(query.cursor, isString);
+  const rows = await ConnectorRun.query(db)
+    .where({ tenantId: scope.tenantId, connectionId })
+    .modify((q) => before && q.where('id', '<', before))
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1);
+  return toPage(rows, query.limit, presentRun, (row) => row.id) as Page<unknown>;
+}
+
+async function announce(trx: Transaction, run: ConnectorRun, type: string, connectionName: string) {
+  await recordEvent(trx, {
+    tenantId: run.tenantId,
+    type: `connector_run.${type}`,
+    subject: run.id,
+    data: { ...presentRun(run), runId: run.id, connection: connectionName },
+  });
+}
+
+export interface RunDeps {
+  db: Database;
+  jobs: Jobs;
+  log: Logger;
+  connectors: Connectors;
+  timeoutMs: number;
+}
+
+// Takes the run from queued to running. A run found running was started by a worker that died: it is
+// marked failed and a fresh run takes its place, resuming from the last committed cursor.
+async function startRun(
+  deps: RunDeps,
+  runId: string,
+): Promise<{ run: ConnectorRun; connection: Connection } | null> {
+  return deps.db.transaction(async (trx) => {
+    let run = await ConnectorRun.query(trx).findById(runId).forUpdate();
+    if (!run || run.status === 'succeeded' || run.status === 'failed') return null;
+    const connection = await Connection.query(trx).findById(run.connectionId);
+    if (!connection) return null;
+    if (run.status === 'running') {
+      const failure = {
+        code: 'interrupted',
+        message: 'The worker running this sync stopped; a new run resumes it',
+      };
+      run = await run.$query(trx).patchAndFetch({ status: 'failed', finishedAt: new Date(), failure });
+      await announce(trx, run, 'failed', connection.name);
+      run = await ConnectorRun.query(trx)
+        .insert({ tenantId: run.tenantId, connectionId: run.connectionId, trigger: run.trigger })
+        .returning('*');
+    }
+    run = await run.$query(trx).patchAndFetch({ status: 'running', startedAt: new Date() });
+    await announce(trx, run, 'started', connection.name);
+    return { run, connection };
+  });
+}
+
+async function addCounts(trx: Transaction, runId: string, counts: Counts, errors: RecordError[]) {
+  const increments = Object.fromEntries(
+    COUNTS.filter((key) => counts[key]).map((key) => [key, trx.raw('?? + ?', [key, counts[key] as number])]),
+  );
+  const kept = errors.length
+    ? {
+        errors: trx.raw(`jsonb_path_query_array(errors || ?::jsonb, '$[0 to ${KEPT_ERRORS - 1}]')`, [
+          JSON.stringify(errors),
+        ]),
+      }
+    : {};
+  const patch = { ...increments, ...kept } as Partial<ConnectorRun>;
+  if (Object.keys(patch).length === 0) return (await ConnectorRun.query(trx).findById(runId)) as ConnectorRun;
+  return ConnectorRun.query(trx).patchAndFetchById(runId, patch);
+}
+
+async function finish(
+  deps: RunDeps,
+  run: ConnectorRun,
+  connection: Connection,
+  failure: ConnectorRun['failure'],
+) {
+  await deps.db.transaction(async (trx) => {
+    const done = await ConnectorRun.query(trx).patchAndFetchById(run.id, {
+      status: failure ? 'failed' : 'succeeded',
+      finishedAt: new Date(),
+      failure,
+    });
+    await announce(trx, done, failure ? 'failed' : 'completed', connection.name);
+  });
+}
+
+export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
+  const started = await startRun(deps, runId);
+  if (!started) return;
+  const { run, connection } = started;
+  const connector = deps.connectors.registry.get(connection.type);
+  const log = deps.log.child({ connectionId: connection.id, runId: run.id, type: connection.type });
+  let lastProgress = 0;
+  try {
+    if (!connector) throw new ConnectorError('unknown_type', `No connector of type ${connection.type}`);
+    const opened = openConnection(deps.connectors, connection);
+    await connector.sync?.({
+      connection: opened,
+      db: deps.db,
+      log,
+      timeoutMs: deps.timeoutMs,
+      commitPage: (work) =>
+        deps.db.transaction(async (trx) => {
+          const page = await work(trx);
+          opened.cursor = page.cursor;
+          await Connection.query(trx)
+            .findById(connection.id)
+            .patch({ cursor: page.cursor as object });
+          const counted = await addCounts(trx, run.id, page.counts, page.errors ?? []);
+          if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+            lastProgress = Date.now();
+            await announce(trx, counted, 'progressed', connection.name);
+          }
+        }),
+    });
+    if (connector.writeBack) {
+      const errors = await writeBack(deps, connector, opened);
+      if (errors.length)
+        await deps.db.transaction((trx) => addCounts(trx, run.id, { failed: errors.length }, errors));
+    }
+    await finish(deps, run, connection, null);
+  } catch (error) {
+    const code = error instanceof ConnectorError ? error.code : 'sync_failed';
+    log.warn({ err: error, code }, 'connector run failed');
+    await finish(deps, run, connection, { code, message: (error as Error).message.slice(0, 500) });
+  }
+}
+
+// Every active connection whose time has come gets a scheduled run, and its next time.
+export async function enqueueDue(db: Database, jobs: Jobs, next: (c: Connection) => Promise<Date | null>) {
+  const due = await Connection.query(db)
+    .where({ status: 'active' })
+    .whereNotNull('schedule')
+    .where('nextRunAt', '<=', db.fn.now());
+  let queued = 0;
+  for (const connection of due) {
+    await db.transaction(async (trx) => {
+      const { created } = await requestRun(trx, jobs, connection, 'schedule');
+      if (created) queued += 1;
+      await Connection.query(trx)
+        .findById(connection.id)
+        .patch({ nextRunAt: await next(connection) });
+    });
+  }
+  return queued ? { queued } : undefined;
+}

@@ -1,0 +1,47 @@
+// Owns the write-back: committed events of the connection's tenant, read from the outbox after the
+// connection's own cursor (as the webhook fan-out does), handed to the connector in batches. The cursor
+// moves past a batch once the connector has taken it; the records it could not write are reported on
+// the run, not retried forever.
+
+import { formatCursor } from '../../core/events/cursor.ts';
+import { clientCursor, presentEvent, readCommitted } from '../../core/events/outbox.ts';
+import type { Connector, Opened } from './connector.ts';
+import { Connection, type RecordError } from './model.ts';
+import type { RunDeps } from './runs.ts';
+
+const BATCH = 200;
+
+export async function writeBack(
+  deps: RunDeps,
+  connector: Connector,
+  connection: Opened,
+): Promise<RecordError[]> {
+  const types = connector.describe.writeBackTypes ?? [];
+  if (!connector.writeBack || types.length === 0) return [];
+  const row = (await Connection.query(deps.db)
+    .findById(connection.id)
+    .select('writeBackCursor')) as Connection;
+  let after = clientCursor(row.writeBackCursor ?? undefined);
+  const failed: RecordError[] = [];
+  for (;;) {
+    const events = await readCommitted(deps.db, {
+      after,
+      tenantId: connection.tenantId,
+      types,
+      limit: BATCH,
+    });
+    if (events.length === 0) break;
+    failed.push(
+      ...(await connector.writeBack(
+        { connection, log: deps.log, timeoutMs: deps.timeoutMs },
+        events.map(presentEvent),
+      )),
+    );
+    after = events[events.length - 1].cursor;
+    await Connection.query(deps.db)
+      .findById(connection.id)
+      .patch({ writeBackCursor: formatCursor(after) });
+    if (events.length < BATCH) break;
+  }
+  return failed;
+}
