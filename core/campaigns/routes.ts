@@ -7,7 +7,7 @@ import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { issuanceAnswer } from '../issuance/schema.ts';
 import { presentIssuance } from '../issuance/service.ts';
-import { memberRef } from '../members/schema.ts';
+import { memberFields, memberRef } from '../members/schema.ts';
 import { idParams, noBody } from '../payloads.ts';
 import type { CampaignAction, CampaignStatus } from './lifecycle.ts';
 import {
@@ -56,7 +56,6 @@ export const campaignRoutes: ServerRoute[] = [
     method: 'POST',
     path: '/v1/issuances',
     options: {
-      ...answers('sendReward', { 201: issuanceAnswer }),
       description: 'Send a reward: one issuance under the campaign’s governance',
       notes:
         'Refused with 409 and the code `campaign_not_active`, `outside_dates`, `not_eligible`, ' +
@@ -67,8 +66,19 @@ export const campaignRoutes: ServerRoute[] = [
         payload: Joi.object({
           campaignId: Joi.string().guid().required(),
           memberRef: memberRef.required(),
+          member: memberFields.description('creates the member when Tessera does not know it yet'),
           reason: Joi.string().max(500),
+          requestId: Joi.string()
+            .min(1)
+            .max(255)
+            .description(
+              'the idempotency key when no Idempotency-Key header is sent (e.g. Opportunity Id + step)',
+            ),
         }),
+      },
+      plugins: {
+        ...answers('sendReward', { 201: issuanceAnswer }).plugins,
+        tessera: { idempotencyField: 'requestId' },
       },
     },
     handler: (request, h) =>

@@ -3,7 +3,7 @@
 import type { Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
 import { issue } from '../issuance/service.ts';
-import { findMember } from '../members/service.ts';
+import { findMember, type MemberInput, upsertMember } from '../members/service.ts';
 import type { Actor } from '../tenancy/scope.ts';
 import { type EngineMember, screen } from './engine.ts';
 import { lockProgress } from './progress.ts';
@@ -23,12 +23,17 @@ const refuse = (code: string) => domainError(409, code, REFUSALS[code]);
 export interface RewardRequest {
   campaignId: string;
   memberRef: string;
+  // Creates the member when Tessera does not know it yet (a Flow rewarding a Contact before the sync).
+  member?: MemberInput;
   reason?: string;
+  requestId?: string;
 }
 
 export async function sendReward(trx: Transaction, actor: Actor, input: RewardRequest) {
   const campaign = await getCampaign(trx, actor.scope, input.campaignId);
-  const member: EngineMember | undefined = await findMember(trx, actor.scope.tenantId, input.memberRef);
+  const known: EngineMember | undefined = await findMember(trx, actor.scope.tenantId, input.memberRef);
+  const member =
+    known ?? (input.member && (await upsertMember(trx, actor, input.memberRef, input.member)).member);
   if (!member) throw notFound(`Member ${input.memberRef}`);
   if (campaign.status !== 'active') throw refuse('campaign_not_active');
   const screened = screen(campaign, new Date(), member);

@@ -15,6 +15,10 @@ export interface IdempotencyClaim {
 }
 
 declare module '@hapi/hapi' {
+  interface PluginSpecificConfiguration {
+    // A body field that is the Idempotency-Key when the header is absent (core/http/idempotency.ts).
+    tessera?: { idempotencyField?: string };
+  }
   interface ServerApplicationState {
     db: Database;
     config: Config;

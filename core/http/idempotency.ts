@@ -70,8 +70,18 @@ export function markStored(request: Request): void {
   if (request.app.idempotency) request.app.idempotency.recorded = true;
 }
 
+// A route may name a body field that serves as the key when no header is sent: a Salesforce Flow's
+// builder can leave the header empty, and its retry must still not act twice.
+function keyOf(request: Request): string | undefined {
+  const header = headerOf(request, 'idempotency-key');
+  if (header !== undefined) return header;
+  const field = request.route.settings.plugins?.tessera?.idempotencyField;
+  const value = field ? (request.payload as Record<string, unknown> | null)?.[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
 async function onPreHandler(request: Request, h: ResponseToolkit) {
-  const key = headerOf(request, 'idempotency-key');
+  const key = keyOf(request);
   if (key === undefined || !MUTATING.has(request.method) || !request.auth.isAuthenticated) return h.continue;
   if (key.length < 1 || key.length > 255) {
     throw domainError(400, 'validation_failed', 'The request is not valid; see details for each field', [

@@ -118,6 +118,40 @@ t.test('sending a reward directly follows the same governance', async (t) => {
     body: { campaignId: campaign.id, memberRef: 'nobody' },
   });
   t.equal(unknown.status, 404);
+  // A Flow may reward a Contact the sync has not brought in yet: the member comes with the request.
+  const described = await app.api('POST', '/v1/issuances', {
+    body: {
+      campaignId: campaign.id,
+      memberRef: 'rep-2',
+      member: { name: 'New Rep', email: 'new@example.com' },
+    },
+  });
+  t.equal(described.status, 201);
+  t.equal((await app.api('GET', '/v1/members/rep-2')).body.email, 'new@example.com');
+  await app.api('POST', `/v1/campaigns/${campaign.id}/pause`);
+  const whilePaused = await app.api('POST', '/v1/issuances', {
+    body: { campaignId: campaign.id, memberRef: 'rep-4', member: { name: 'Paused' } },
+  });
+  t.equal(whilePaused.status, 409);
+  t.equal((await app.api('GET', '/v1/members/rep-4')).status, 404, 'a refused send creates no member');
+  await app.api('POST', `/v1/campaigns/${campaign.id}/activate`);
+  // A Flow's retry without an Idempotency-Key header: the requestId is the key.
+  const flowSend = () =>
+    app.api('POST', '/v1/issuances', {
+      key: integration,
+      body: {
+        campaignId: campaign.id,
+        memberRef: 'rep-5',
+        member: { name: 'Flow' },
+        requestId: '0061x:step1',
+      },
+    });
+  const [once, twice] = [await flowSend(), await flowSend()];
+  t.equal(once.status, 201);
+  t.equal(twice.status, 201);
+  t.equal(twice.headers.get('idempotent-replayed'), 'true', 'the retry replays');
+  t.equal(twice.body.id, once.body.id);
+  t.equal((await app.db('issuances').where({ memberRef: 'rep-5' })).length, 1, 'one reward');
   await app.api('POST', `/v1/campaigns/${campaign.id}/pause`);
   const paused = await app.api('POST', '/v1/issuances', {
     body: { campaignId: campaign.id, memberRef: 'rep-1' },
