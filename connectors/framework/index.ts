@@ -1,6 +1,8 @@
 // Registers the connectors: the registry of connector types, the connection routes and push route, and
 // the connectors' background work.
 import type { Plugin } from '@hapi/hapi';
+import pkg from '../../package.json' with { type: 'json' };
+import { salesforceFlowApi } from '../salesforce/flow-api.ts';
 import { salesforce } from '../salesforce/index.ts';
 import type { Connectors } from './connections.ts';
 import { declareConnectorJobs } from './jobs.ts';
@@ -24,6 +26,17 @@ export const connectors: Plugin<void> = {
       publicUrl: config.publicUrl,
     };
     server.route(connectionRoutes(state, config.inboundMaxBytes));
+    // The document Salesforce External Services registers; its server is where Salesforce reaches Tessera.
+    server.route({
+      method: 'GET',
+      path: '/openapi/salesforce.json',
+      options: { auth: false, description: 'The API document for Salesforce External Services (Flows)' },
+      handler: (request) =>
+        salesforceFlowApi(
+          config.publicUrl ?? `${request.server.info.protocol}://${request.info.host}`,
+          pkg.version,
+        ),
+    });
     declareConnectorJobs(server, state);
   },
 };
