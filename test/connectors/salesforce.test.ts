@@ -113,7 +113,8 @@ t.test('a connection keeps its credentials sealed and refuses bad input with sta
 
 t.test('contacts sync page by page into members; a second run takes only what changed', async (t) => {
   const { fake, app } = await setUp(t);
-  const people = contacts(4500);
+  // Two pages: the first full at 2,000, then queryMore.
+  const people = contacts(2500);
   fake.objects.set('Contact', people);
   const created = await app.api('POST', '/v1/connections', { body: salesforceConnection(fake) });
   const live = await connectLive(app.url, { key: app.adminKey });
@@ -129,7 +130,7 @@ t.test('contacts sync page by page into members; a second run takes only what ch
   t.equal(runIds.size, 1, 'one run for concurrent sync requests');
   const run = await runToEnd(app, [...runIds][0]);
   t.equal(run.status, 'succeeded', JSON.stringify(run.failure));
-  t.same(run.counts, { fetched: 4500, created: 4500, updated: 0, unchanged: 0, failed: 0 });
+  t.same(run.counts, { fetched: 2500, created: 2500, updated: 0, unchanged: 0, failed: 0 });
   t.equal(fake.queries.length, 1, 'one SOQL query, then queryMore');
 
   const member = await app.api('GET', `/v1/members/${people[7].Id}`);
@@ -144,7 +145,7 @@ t.test('contacts sync page by page into members; a second run takes only what ch
   const next = await runToEnd(app, second.body.runId);
   t.match(
     fake.queries[1],
-    /WHERE SystemModstamp >= 2026-01-01T01:14:59\.000Z/,
+    /WHERE SystemModstamp >= 2026-01-01T00:41:39\.000Z/,
     'incremental from the cursor',
   );
   t.equal(next.counts.updated, 1);
