@@ -9,6 +9,10 @@ export const nullable = (schema: Joi.Schema) => schema.allow(null).required();
 
 export const idParams = Joi.object({ id: Joi.string().guid().required() });
 
+// An id taken from a path that is checked by hand (routes without validation, which answer a bad id
+// like an unknown one so that ids cannot be probed).
+export const isUuid = (text: string) => Joi.string().guid().validate(text).error === undefined;
+
 export const countryCode = Joi.string()
   .uppercase()
   .valid(...Object.keys(countries.getAlpha2Codes()))

@@ -1,5 +1,6 @@
 // Owns connections: create, read, change and delete them (credentials sealed, never shown), their
 // connector's schema checks, and what an answer shows of them.
+import type Joi from 'joi';
 import { UniqueViolationError } from 'objection';
 import { recordAudit } from '../../core/audit/log.ts';
 import type { Queryable, Transaction } from '../../core/db/database.ts';
@@ -57,7 +58,7 @@ export function connectorOf(connectors: Connectors, type: string): Connector {
 }
 
 // A connector's own schema, its errors reported under the field they belong to.
-function checked<T>(schema: import('joi').ObjectSchema, value: unknown, field: string): T {
+function checked<T>(schema: Joi.ObjectSchema, value: unknown, field: string): T {
   const { error, value: valid } = schema.validate(value, { abortEarly: false, convert: true });
   if (error)
     throw validationFailed(error.details.map((detail) => ({ ...detail, path: [field, ...detail.path] })));

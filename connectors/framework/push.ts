@@ -4,11 +4,10 @@
 
 import type { Logger } from 'pino';
 import type { Database } from '../../core/db/database.ts';
+import { isUuid } from '../../core/payloads.ts';
 import { type Connectors, openConnection } from './connections.ts';
 import type { InboundAnswer, InboundRequest } from './connector.ts';
 import { Connection } from './model.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const REFUSED: InboundAnswer = {
   status: 403,
@@ -23,7 +22,7 @@ export async function receivePush(
   connectors: Connectors,
   request: InboundRequest & { connectionId: string },
 ): Promise<InboundAnswer> {
-  if (!UUID.test(request.connectionId)) return REFUSED;
+  if (!isUuid(request.connectionId)) return REFUSED;
   const row = await Connection.query(app.db).findById(request.connectionId);
   const connector = row && connectors.registry.get(row.type);
   if (!row || !connector?.handleInbound || row.status !== 'active') return REFUSED;

@@ -193,7 +193,7 @@ export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
         }),
     });
     if (connector.writeBack) {
-      const errors = await writeBack(deps, connector, opened);
+      const errors = await writeBack(deps, connector, opened, connection.writeBackCursor);
       if (errors.length)
         await deps.db.transaction((trx) => addCounts(trx, run.id, { failed: errors.length }, errors));
     }

@@ -11,17 +11,16 @@ import type { RunDeps } from './runs.ts';
 
 const BATCH = 200;
 
+// `cursor`: where the connection's write-back stopped, as its row was read when the run started.
 export async function writeBack(
   deps: RunDeps,
   connector: Connector,
   connection: Opened,
+  cursor: string | null,
 ): Promise<RecordError[]> {
   const types = connector.describe.writeBackTypes ?? [];
   if (!connector.writeBack || types.length === 0) return [];
-  const row = (await Connection.query(deps.db)
-    .findById(connection.id)
-    .select('writeBackCursor')) as Connection;
-  let after = clientCursor(row.writeBackCursor ?? undefined);
+  let after = clientCursor(cursor ?? undefined);
   const failed: RecordError[] = [];
   for (;;) {
     const events = await readCommitted(deps.db, {

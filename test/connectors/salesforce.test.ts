@@ -2,6 +2,8 @@
 // real jsforce: connections with sealed credentials, contact sync in pages with a cursor, one run per
 // connection, token refresh, Outbound Messages in, and issuances written back.
 import t from 'tap';
+import { connectorTypes } from '../../connectors/framework/index.ts';
+import { executeRun } from '../../connectors/framework/runs.ts';
 import {
   contacts,
   type FakeSalesforce,
@@ -12,10 +14,10 @@ import {
 } from '../fakes/salesforce.ts';
 import { activeCampaign } from '../helpers/campaigns.ts';
 import { connectLive } from '../helpers/live.ts';
-import { startTestTessera, type TestTessera } from '../helpers/tessera.ts';
+import { startTestTessera, TEST_SECRET_KEY, type TestTessera } from '../helpers/tessera.ts';
 
-// A fast due schedule and connector timeout for tests; the queue itself runs as users get it.
-const env = { TESSERA_CONNECTOR_DUE_CRON: '* * * * * *', TESSERA_PUBLIC_URL: 'https://tessera.example.com' };
+// The settings users get, but for the address vendors reach Tessera at.
+const env = { TESSERA_PUBLIC_URL: 'https://tessera.example.com' };
 
 async function setUp(test: { teardown: (fn: () => unknown) => void }) {
   const fake = await startFakeSalesforce();
@@ -168,21 +170,16 @@ t.test('an expired session is refreshed once; a login that keeps failing fails t
   const { fake, app } = await setUp(t);
   fake.objects.set('Contact', contacts(10));
   const created = await app.api('POST', '/v1/connections', { body: salesforceConnection(fake) });
-  // Every token dies as soon as it is issued, once: the first query gets 401 and jsforce logs in again.
-  const originalSize = fake.tokenRequests.length;
-  fake.expireTokens();
-  const realExpire = setInterval(() => {
-    if (fake.tokenRequests.length === originalSize + 1) {
-      fake.expireTokens();
-      clearInterval(realExpire);
-    }
-  }, 1);
-  t.teardown(() => clearInterval(realExpire));
+  // The first query finds its session expired: jsforce logs in again once and the run goes on.
+  fake.expireNextCalls = 1;
+  const logins = fake.tokenRequests.length;
   const first = await runToEnd(
     app,
     (await app.api('POST', `/v1/connections/${created.body.id}/sync`)).body.runId,
   );
   t.equal(first.status, 'succeeded', JSON.stringify(first.failure));
+  t.equal(fake.tokenRequests.length, logins + 2, 'one login, then one refresh');
+  t.equal(first.counts.created, 10);
 
   fake.refuseAllTokens = true;
   const second = await runToEnd(
@@ -287,4 +284,73 @@ t.test('fulfilled issuances are written back onto the configured object', async 
   );
   t.equal(again.status, 'succeeded');
   t.equal((fake.objects.get('Reward__c') ?? []).length, 2, 'nothing written twice');
+});
+
+t.test(
+  'a run its worker left running is failed as interrupted and a new run resumes from the cursor',
+  async (t) => {
+    const { fake, app } = await setUp(t);
+    const people = contacts(10);
+    fake.objects.set('Contact', people);
+    const created = await app.api('POST', '/v1/connections', { body: salesforceConnection(fake) });
+    // The dead worker had committed the pages up to the sixth contact.
+    await app
+      .db('connections')
+      .where({ id: created.body.id })
+      .update({ cursor: JSON.stringify({ systemModstamp: people[5].SystemModstamp }) });
+    const [left] = await app
+      .db('connector_runs')
+      .insert({
+        tenantId: (await app.db('connections').where({ id: created.body.id }).first()).tenantId,
+        connectionId: created.body.id,
+        trigger: 'manual',
+        status: 'running',
+        startedAt: new Date(),
+      })
+      .returning('id');
+    // What the job's retry runs once pg-boss finds the dead worker's heartbeat stopped.
+    const { server } = app.tessera;
+    await executeRun(
+      {
+        db: app.db,
+        jobs: server.app.jobs,
+        log: server.app.logger,
+        connectors: {
+          registry: connectorTypes(),
+          secretKey: Buffer.from(TEST_SECRET_KEY, 'base64'),
+          publicUrl: undefined,
+        },
+        timeoutMs: 5_000,
+      },
+      left.id,
+    );
+    const interrupted = await app.api('GET', `/v1/connector-runs/${left.id}`);
+    t.equal(interrupted.body.status, 'failed');
+    t.equal(interrupted.body.failure.code, 'interrupted');
+    const runs = (await app.api('GET', `/v1/connections/${created.body.id}/runs`)).body.data;
+    t.equal(runs.length, 2);
+    t.equal(runs[0].status, 'succeeded', JSON.stringify(runs[0].failure));
+    t.equal(runs[0].counts.fetched, 5, 'only the contacts after the committed cursor');
+  },
+);
+
+t.test('a connection with a schedule runs when it is due, and its next time moves on', async (t) => {
+  const fake = await startFakeSalesforce();
+  t.teardown(() => fake.close());
+  fake.objects.set('Contact', contacts(3));
+  // The due check every second instead of every minute, so that the test need not wait a minute.
+  const app = await startTestTessera(t, { TESSERA_CONNECTOR_DUE_CRON: '* * * * * *' });
+  const created = await app.api('POST', '/v1/connections', {
+    body: salesforceConnection(fake, { schedule: '* * * * * *' }),
+  });
+  t.ok(created.body.nextRunAt, 'a scheduled connection knows its next run');
+  let scheduled: { status: string; trigger: string } | undefined;
+  for (let i = 0; i < 200 && scheduled?.status !== 'succeeded'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    scheduled = (await app.api('GET', `/v1/connections/${created.body.id}/runs`)).body.data.at(-1);
+  }
+  t.equal(scheduled?.trigger, 'schedule');
+  t.equal(scheduled?.status, 'succeeded');
+  const after = await app.api('GET', `/v1/connections/${created.body.id}`);
+  t.ok(new Date(after.body.nextRunAt) > new Date(created.body.nextRunAt), 'the next run time moved on');
 });

@@ -22,6 +22,8 @@ export interface FakeSalesforce {
   expireTokens: () => void;
   // While set, every token answered is refused on use: a login that keeps failing.
   refuseAllTokens: boolean;
+  // The next this many API calls find their session expired (401 INVALID_SESSION_ID), whatever token.
+  expireNextCalls: number;
   tokenRequests: Array<Record<string, string>>;
   queries: string[];
   close: () => Promise<void>;
@@ -71,6 +73,7 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
     clientSecret: randomBytes(8).toString('hex'),
     objects: new Map<string, SalesforceRecord[]>([['Organization', [{ Id: ORG_ID }]]]),
     refuseAllTokens: false,
+    expireNextCalls: 0,
     tokenRequests: [] as Array<Record<string, string>>,
     queries: [] as string[],
     expireTokens: () => tokens.clear(),
@@ -189,6 +192,11 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
     if (request.method === 'POST' && url.pathname === '/services/oauth2/token')
       return token(request, response);
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (fake.expireNextCalls > 0) {
+      fake.expireNextCalls -= 1;
+      tokens.clear();
+      return send(response, 401, sfError('Session expired or invalid', 'INVALID_SESSION_ID'));
+    }
     if (!bearer || !tokens.has(bearer))
       return send(response, 401, sfError('Session expired or invalid', 'INVALID_SESSION_ID'));
     const route = /^\/services\/data\/v(\d+\.\d)\/(.*)$/.exec(url.pathname);

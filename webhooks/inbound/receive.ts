@@ -4,6 +4,7 @@ import type { Database, Transaction } from '../../core/db/database.ts';
 import { domainError, validationFailed } from '../../core/errors.ts';
 import { inboundBody } from '../../core/intake/schema.ts';
 import { type SourceEventInput, takeIn } from '../../core/intake/service.ts';
+import { isUuid } from '../../core/payloads.ts';
 import { verifySigned } from '../signing.ts';
 import { InboundDelivery, InboundSource } from './model.ts';
 import { countRejection } from './sources.ts';
@@ -28,10 +29,8 @@ const MESSAGES = {
   signature_invalid: 'The signature does not match this source’s secret',
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 async function verified(db: Database, request: InboundRequest, toleranceSeconds: number) {
-  const source = UUID.test(request.sourceId)
+  const source = isUuid(request.sourceId)
     ? await InboundSource.query(db).findById(request.sourceId)
     : undefined;
   // An unknown source is answered like a bad signature, so that ids cannot be probed.
