@@ -12,14 +12,33 @@ export interface AuditEntry {
 }
 
 export async function recordAudit(trx: Transaction, who: Actor | Writer, entry: AuditEntry) {
+  await recordAudits(trx, who, [entry]);
+}
+
+// Many entries by one writer in one INSERT (a synced page of members), as one JSON parameter.
+export async function recordAudits(trx: Transaction, who: Actor | Writer, entries: AuditEntry[]) {
+  if (entries.length === 0) return;
   const { tenantId, actor } = writerOf(who);
-  await AuditRecord.query(trx).insert({
-    tenantId,
-    actorKeyId: actor?.scope.keyId ?? null,
-    actorRole: actor?.scope.role ?? 'operator',
-    requestId: actor?.requestId ?? null,
-    ...entry,
-  });
+  await trx.raw(
+    `INSERT INTO audit_log (tenant_id, actor_key_id, actor_role, request_id, action, entity_type,
+       entity_id, summary)
+     SELECT CAST(? AS uuid), CAST(? AS uuid), ?, ?, v.action, v.entity_type, v.entity_id, v.summary
+     FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(action text, entity_type text, entity_id text, summary text)`,
+    [
+      tenantId,
+      actor?.scope.keyId ?? null,
+      actor?.scope.role ?? 'operator',
+      actor?.requestId ?? null,
+      JSON.stringify(
+        entries.map((entry) => ({
+          action: entry.action,
+          entity_type: entry.entityType,
+          entity_id: entry.entityId,
+          summary: entry.summary,
+        })),
+      ),
+    ],
+  );
 }
 
 export interface AuditQuery {

@@ -143,6 +143,9 @@ t.test('contacts sync page by page into members; a second run takes only what ch
 
   people[10].Email = 'moved@example.com';
   people[10].SystemModstamp = '2026-06-01T00:00:00.000+0000';
+  // A value the database refuses (text cannot hold NUL) fails its own record, not its page.
+  people[11].Name = 'Broken\u0000Name';
+  people[11].SystemModstamp = '2026-06-01T00:00:01.000+0000';
   const second = await app.api('POST', `/v1/connections/${created.body.id}/sync`);
   const next = await runToEnd(app, second.body.runId);
   t.match(
@@ -152,6 +155,8 @@ t.test('contacts sync page by page into members; a second run takes only what ch
   );
   t.equal(next.counts.updated, 1);
   t.equal(next.counts.created, 0);
+  t.equal(next.counts.failed, 1);
+  t.match(next.errors, [{ record: people[11].Id, code: 'member_rejected' }]);
   t.equal((await app.api('GET', `/v1/members/${people[10].Id}`)).body.email, 'moved@example.com');
 
   await live.waitFor(

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { upsertMembers } from '../../core/members/service.ts';
 import { startTestTessera } from '../helpers/tessera.ts';
 
 const app = await startTestTessera(t);
@@ -109,3 +110,99 @@ t.test('list filters by segment, tier and text, and pages with nextCursor', asyn
   t.equal(bad.status, 400);
   t.equal(bad.body.error.code, 'invalid_cursor');
 });
+
+t.test(
+  'a batch of upserts: created, updated, unchanged and repeated references, with events and audit',
+  async (t) => {
+    const { db } = app;
+    const tenant = await db('tenants').first('id');
+    const writer = { tenantId: tenant.id as string, actor: null };
+    await api('PUT', '/v1/members/batch-1', { body: { name: 'One', tier: 'silver', attributes: { a: 1 } } });
+    await api('PUT', '/v1/members/batch-2', { body: { name: 'Two' } });
+    const answers = await db.transaction((trx) =>
+      upsertMembers(trx, writer, [
+        { externalRef: 'batch-1', input: { tier: 'gold' } },
+        { externalRef: 'batch-2', input: { name: 'Two' } },
+        { externalRef: 'batch-3', input: { name: 'Three', segments: ['x'], attributes: { b: 'y' } } },
+        { externalRef: 'batch-3', input: { name: 'Three again' } },
+      ]),
+    );
+    t.same(
+      answers.map(({ created, changed, member }) => [member.externalRef, created, changed]),
+      [
+        ['batch-1', false, true],
+        ['batch-2', false, false],
+        ['batch-3', true, true],
+        ['batch-3', false, true],
+      ],
+    );
+    const one = await api('GET', '/v1/members/batch-1');
+    t.match(
+      one.body,
+      { name: 'One', tier: 'gold', attributes: { a: 1 } },
+      'fields left out keep their values',
+    );
+    const three = await api('GET', '/v1/members/batch-3');
+    t.match(three.body, { name: 'Three again', segments: ['x'], attributes: { b: 'y' } });
+    const events = await api('GET', '/v1/events?types=member.*&limit=1000');
+    const ours = events.body.data
+      .filter((event: { subject: string }) => event.subject.startsWith('batch-'))
+      .map((event: { type: string; subject: string }) => `${event.type} ${event.subject}`);
+    t.same(ours, [
+      'member.created batch-1',
+      'member.created batch-2',
+      'member.updated batch-1',
+      'member.created batch-3',
+      'member.updated batch-3',
+    ]);
+    const audit = await api('GET', '/v1/audit?entityType=member&entityId=batch-3');
+    t.same(
+      audit.body.data.map((entry: { action: string; actorRole: string }) => [entry.action, entry.actorRole]),
+      [
+        ['member.updated', 'operator'],
+        ['member.created', 'operator'],
+      ],
+    );
+  },
+);
+
+t.test(
+  'concurrent batches (in opposite orders) and single upserts of the same members create each once, without deadlock',
+  async (t) => {
+    const { db } = app;
+    const tenant = await db('tenants').first('id');
+    const writer = { tenantId: tenant.id as string, actor: null };
+    const refs = Array.from({ length: 50 }, (_, i) => `race-${i}`);
+    const batches = Array.from({ length: 6 }, (_, n) =>
+      db.transaction((trx) =>
+        upsertMembers(
+          trx,
+          writer,
+          (n % 2 ? [...refs].reverse() : refs).map((externalRef) => ({
+            externalRef,
+            input: { tier: `t${n}` },
+          })),
+        ),
+      ),
+    );
+    const singles = refs
+      .slice(0, 10)
+      .map((ref) => api('PUT', `/v1/members/${ref}`, { body: { name: `single ${ref}` } }));
+    const results = await Promise.all(batches);
+    const puts = await Promise.all(singles);
+    t.ok(
+      puts.every((put) => put.status === 200 || put.status === 201),
+      'every single upsert answered',
+    );
+    const created =
+      results.flat().filter((result) => result.created).length + puts.filter((p) => p.status === 201).length;
+    t.equal(created, refs.length, 'each member was created exactly once');
+    const stored = await db('members').whereIn('externalRef', refs).count<{ count: string }[]>('* as count');
+    t.equal(Number(stored[0].count), refs.length);
+    const createdEvents = await db('events')
+      .where({ type: 'member.created' })
+      .whereIn('subject', refs)
+      .count<{ count: string }[]>('* as count');
+    t.equal(Number(createdEvents[0].count), refs.length, 'one member.created each');
+  },
+);
