@@ -82,6 +82,7 @@ export interface Config {
   publicUrl: string | undefined;
   connectorDueCron: string;
   connectorTimeoutMs: number;
+  connectorBackoffMs: number;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -161,6 +162,7 @@ const variables = {
   ],
   TESSERA_CONNECTOR_DUE_CRON: ['connectorDueCron', cronExpression, '* * * * *'],
   TESSERA_CONNECTOR_TIMEOUT_MS: ['connectorTimeoutMs', int(100, 600_000), '30000'],
+  TESSERA_CONNECTOR_BACKOFF_MS: ['connectorBackoffMs', int(10, 60_000), '500'],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single(),

@@ -1,5 +1,6 @@
 // Owns what a connector is: its description as data (auth, paging, limits), the Joi schemas of its
 // config and credentials, and the hooks the framework calls (check, pull, push, write-back).
+import type { Got } from 'got';
 import type Joi from 'joi';
 import type { Logger } from 'pino';
 import type { Database, Transaction } from '../../core/db/database.ts';
@@ -11,10 +12,19 @@ export interface Description {
   title: string;
   auth: 'oauth2_client_credentials' | 'oauth2_jwt_bearer' | 'basic' | 'none' | Array<string>;
   paging?: 'locator' | 'next_link' | 'none';
-  // The vendor's own limits that the connector keeps to.
-  limits?: { recordsPerCall?: number; callsPerSecond?: number };
+  limits?: Limits;
   // Event types the write-back reads from the outbox.
   writeBackTypes?: string[];
+}
+
+// The vendor's own limits that the connector and the framework's HTTP client keep to.
+export interface Limits {
+  // Records the vendor takes in one write call.
+  recordsPerCall?: number;
+  // Attempts after the first for a refused or failed call (vendor-http.ts), and the longest
+  // Retry-After waited before one.
+  retries?: number;
+  maxRetryAfterMs?: number;
 }
 
 // The connection a hook works for, with its credentials opened.
@@ -39,7 +49,8 @@ export interface SyncContext<C, K> {
   connection: Opened<C, K>;
   db: Database;
   log: Logger;
-  timeoutMs: number;
+  // The vendor's API through the framework's timeout and retry policy.
+  http: Got;
   // Runs `work` in one transaction with the new cursor and the page's counts: a run that dies resumes
   // after the last page committed.
   commitPage: (
@@ -64,13 +75,14 @@ export interface InboundContext<C, K> {
   connection: Opened<C, K>;
   db: Database;
   log: Logger;
+  http: Got;
   request: InboundRequest;
 }
 
 export interface WriteBackContext<C, K> {
   connection: Opened<C, K>;
   log: Logger;
-  timeoutMs: number;
+  http: Got;
 }
 
 export interface Connector<C = Record<string, unknown>, K = Record<string, unknown>> {

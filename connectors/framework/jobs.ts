@@ -16,8 +16,7 @@ export function declareConnectorJobs(server: Server, connectors: Connectors) {
   });
   jobs.worker<SyncJob>({
     queue: SYNC_QUEUE,
-    handle: (job) =>
-      executeRun({ db, jobs, log: logger, connectors, timeoutMs: config.connectorTimeoutMs }, job.runId),
+    handle: (job) => executeRun({ db, jobs, log: logger, connectors, settings: config }, job.runId),
     options: { localConcurrency: 2, pollingIntervalSeconds: 1 },
   });
   jobs.schedule({

@@ -8,6 +8,7 @@ import { isUuid } from '../../core/payloads.ts';
 import { type Connectors, openConnection } from './connections.ts';
 import type { InboundAnswer, InboundRequest } from './connector.ts';
 import { Connection } from './model.ts';
+import { type VendorSettings, vendorHttp } from './vendor-http.ts';
 
 const REFUSED: InboundAnswer = {
   status: 403,
@@ -18,7 +19,7 @@ const REFUSED: InboundAnswer = {
 };
 
 export async function receivePush(
-  app: { db: Database; logger: Logger },
+  app: { db: Database; logger: Logger; config: VendorSettings },
   connectors: Connectors,
   request: InboundRequest & { connectionId: string },
 ): Promise<InboundAnswer> {
@@ -28,5 +29,6 @@ export async function receivePush(
   if (!row || !connector?.handleInbound || row.status !== 'active') return REFUSED;
   const connection = openConnection(connectors, row);
   const log = app.logger.child({ connectionId: row.id, type: row.type });
-  return connector.handleInbound({ connection, db: app.db, log, request });
+  const http = vendorHttp(connector.describe.limits, app.config, log);
+  return connector.handleInbound({ connection, db: app.db, log, http, request });
 }

@@ -3,6 +3,7 @@
 import type { Connector } from './connector.ts';
 
 const AUTH_MODES = ['oauth2_client_credentials', 'oauth2_jwt_bearer', 'basic', 'none'];
+const PAGING = ['locator', 'next_link', 'none'];
 
 export class Registry {
   readonly #connectors = new Map<string, Connector>();
@@ -14,6 +15,11 @@ export class Registry {
     const modes = Array.isArray(describe.auth) ? describe.auth : [describe.auth];
     const unknown = modes.filter((mode) => !AUTH_MODES.includes(mode));
     if (unknown.length) throw new Error(`connector ${type}: unknown auth mode ${unknown.join(', ')}`);
+    if (describe.paging && !PAGING.includes(describe.paging))
+      throw new Error(`connector ${type}: unknown paging style ${describe.paging}`);
+    for (const [name, value] of Object.entries(describe.limits ?? {}))
+      if (!Number.isSafeInteger(value) || value < 0)
+        throw new Error(`connector ${type}: limit ${name} must be a whole number ≥ 0`);
     if (describe.writeBackTypes?.length && !connector.writeBack)
       throw new Error(`connector ${type} names write-back events but has no writeBack`);
     this.#connectors.set(type, connector as unknown as Connector);

@@ -11,6 +11,7 @@ import type { Scope } from '../../core/tenancy/scope.ts';
 import { type Connectors, openConnection } from './connections.ts';
 import { ConnectorError, type Counts } from './connector.ts';
 import { Connection, ConnectorRun, type RecordError, type RunTrigger } from './model.ts';
+import { type VendorSettings, vendorHttp } from './vendor-http.ts';
 import { writeBack } from './write-back.ts';
 
 export const SYNC_QUEUE = 'connector-sync';
@@ -100,7 +101,7 @@ export interface RunDeps {
   jobs: Jobs;
   log: Logger;
   connectors: Connectors;
-  timeoutMs: number;
+  settings: VendorSettings;
 }
 
 // Takes the run from queued to running. A run found running was started by a worker that died: it is
@@ -173,11 +174,12 @@ export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
   try {
     if (!connector) throw new ConnectorError('unknown_type', `No connector of type ${connection.type}`);
     const opened = openConnection(deps.connectors, connection);
+    const http = vendorHttp(connector.describe.limits, deps.settings, log);
     await connector.sync?.({
       connection: opened,
       db: deps.db,
       log,
-      timeoutMs: deps.timeoutMs,
+      http,
       commitPage: (work) =>
         deps.db.transaction(async (trx) => {
           const page = await work(trx);
@@ -193,7 +195,12 @@ export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
         }),
     });
     if (connector.writeBack) {
-      const errors = await writeBack(deps, connector, opened, connection.writeBackCursor);
+      const errors = await writeBack(
+        deps,
+        connector,
+        { connection: opened, log, http },
+        connection.writeBackCursor,
+      );
       if (errors.length)
         await deps.db.transaction((trx) => addCounts(trx, run.id, { failed: errors.length }, errors));
     }

@@ -5,7 +5,7 @@
 
 import { formatCursor } from '../../core/events/cursor.ts';
 import { clientCursor, presentEvent, readCommitted } from '../../core/events/outbox.ts';
-import type { Connector, Opened } from './connector.ts';
+import type { Connector, WriteBackContext } from './connector.ts';
 import { Connection, type RecordError } from './model.ts';
 import type { RunDeps } from './runs.ts';
 
@@ -15,9 +15,10 @@ const BATCH = 200;
 export async function writeBack(
   deps: RunDeps,
   connector: Connector,
-  connection: Opened,
+  context: WriteBackContext<Record<string, unknown>, Record<string, unknown>>,
   cursor: string | null,
 ): Promise<RecordError[]> {
+  const { connection } = context;
   const types = connector.describe.writeBackTypes ?? [];
   if (!connector.writeBack || types.length === 0) return [];
   let after = clientCursor(cursor ?? undefined);
@@ -30,12 +31,7 @@ export async function writeBack(
       limit: BATCH,
     });
     if (events.length === 0) break;
-    failed.push(
-      ...(await connector.writeBack(
-        { connection, log: deps.log, timeoutMs: deps.timeoutMs },
-        events.map(presentEvent),
-      )),
-    );
+    failed.push(...(await connector.writeBack(context, events.map(presentEvent))));
     after = events[events.length - 1].cursor;
     await Connection.query(deps.db)
       .findById(connection.id)

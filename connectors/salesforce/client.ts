@@ -1,10 +1,12 @@
 // Owns logging in to Salesforce through jsforce: OAuth 2.0 client credentials or the JWT bearer flow
 // (the assertion signed with jose), and one token refresh on an expired session before the run fails.
 
+import type { Got } from 'got';
 import { importPKCS8, SignJWT } from 'jose';
 import { Connection as SalesforceApi } from 'jsforce';
 import { ConnectorError, type Opened } from '../framework/connector.ts';
 import type { SalesforceConfig, SalesforceCredentials } from './config.ts';
+import { VendorTransport } from './transport.ts';
 
 export type SalesforceConnection = Opened<SalesforceConfig, SalesforceCredentials>;
 
@@ -35,9 +37,10 @@ async function grant(
 const authFailed = (error: unknown) =>
   new ConnectorError('auth_failed', `Salesforce refused the login: ${(error as Error).message}`);
 
-// A logged-in jsforce connection. An expired session is refreshed once by logging in again; a second
-// expiry within the same connection fails with auth_failed rather than looping.
-export async function connect(connection: SalesforceConnection): Promise<SalesforceApi> {
+// A logged-in jsforce connection whose HTTP is the framework's (timeout, Retry-After, backoff). An
+// expired session is refreshed once by logging in again; a second expiry within the same connection
+// fails with auth_failed rather than looping.
+export async function connect(connection: SalesforceConnection, http: Got): Promise<SalesforceApi> {
   const { config, credentials } = connection;
   if (!credentials) throw new ConnectorError('credentials_missing', 'The connection has no credentials');
   let refreshes = 0;
@@ -61,6 +64,9 @@ export async function connect(connection: SalesforceConnection): Promise<Salesfo
         .catch((error) => callback(authFailed(error)));
     },
   });
+  const transport = new VendorTransport(http);
+  api._transport = transport;
+  api.oauth2._transport = transport;
   try {
     await api.authorize(await grant(config, credentials));
   } catch (error) {

@@ -105,7 +105,7 @@ function pageOf(contacts: Contacts, records: SalesforceRecord[]) {
 
 export async function syncContacts(ctx: SyncContext<SalesforceConfig, SalesforceCredentials>) {
   const contacts = ctx.connection.config.contacts as Contacts;
-  const api = await connect(ctx.connection);
+  const api = await connect(ctx.connection, ctx.http);
   const since = (ctx.connection.cursor as { systemModstamp?: string } | null)?.systemModstamp ?? null;
   const writer = { tenantId: ctx.connection.tenantId, actor: null };
   let page = await api.query<SalesforceRecord>(contactQuery(contacts, since), { autoFetch: false });

@@ -10,31 +10,24 @@ import {
   type SalesforceCredentials,
 } from './config.ts';
 import { syncContacts } from './contacts.ts';
+import { description } from './description.ts';
 import { receiveOutboundMessage } from './outbound-messages.ts';
 import { writeBackIssuances } from './write-back.ts';
 
 export const salesforce: Connector<SalesforceConfig, SalesforceCredentials> = {
   type: 'salesforce',
-  describe: {
-    title: 'Salesforce',
-    auth: ['oauth2_client_credentials', 'oauth2_jwt_bearer'],
-    paging: 'locator',
-    // Composite sObjects take 200 records a call; a query page holds up to 2,000.
-    limits: { recordsPerCall: 200 },
-    writeBackTypes: ['issuance.fulfilled', 'issuance.failed'],
-  },
+  describe: description,
   config: configSchema,
   credentials: credentialsSchema,
-  check: ({ connection }) =>
+  check: ({ connection, http }) =>
     guarded(async () => {
-      const api = await connect(connection);
+      const api = await connect(connection, http);
       await api.query('SELECT Id FROM Organization LIMIT 1');
     }),
   sync: (ctx) =>
     guarded(async () => {
       if (ctx.connection.config.contacts) await syncContacts(ctx);
     }),
-  handleInbound: async ({ connection, db, log, request }) =>
-    receiveOutboundMessage(connection, db, log, request.body),
-  writeBack: (ctx, events) => guarded(() => writeBackIssuances(ctx.connection, events)),
+  handleInbound: receiveOutboundMessage,
+  writeBack: (ctx, events) => guarded(() => writeBackIssuances(ctx, events)),
 };

@@ -3,12 +3,11 @@
 // core/intake with the Notification Id as its sourceEventId (a resent notification is a no-op), and the
 // Ack answered only after commit. Broken XML is a Client fault (400), a foreign org 403.
 import { XMLParser } from 'fast-xml-parser';
-import type { Logger } from 'pino';
-import type { Database } from '../../core/db/database.ts';
+import type { Got } from 'got';
 import { type SourceEventInput, takeIn } from '../../core/intake/service.ts';
-import type { InboundAnswer } from '../framework/connector.ts';
+import type { InboundAnswer, InboundContext } from '../framework/connector.ts';
 import { connect, type SalesforceConnection, sameId } from './client.ts';
-import type { OutboundMapping } from './config.ts';
+import type { OutboundMapping, SalesforceConfig, SalesforceCredentials } from './config.ts';
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -82,11 +81,11 @@ function readEnvelope(body: Buffer): { orgId: string; notifications: Notificatio
 
 // The connection's org: from its config, else from the OAuth answer's identity URL (asked once a process).
 const knownOrgs = new Map<string, string>();
-async function orgOf(connection: SalesforceConnection): Promise<string> {
+async function orgOf(connection: SalesforceConnection, http: Got): Promise<string> {
   if (connection.config.orgId) return connection.config.orgId;
   const known = knownOrgs.get(connection.id);
   if (known) return known;
-  const api = await connect(connection);
+  const api = await connect(connection, http);
   const orgId = api.userInfo?.organizationId as string;
   knownOrgs.set(connection.id, orgId);
   return orgId;
@@ -112,15 +111,17 @@ function toEvent(connection: SalesforceConnection, notification: Notification, m
   } satisfies SourceEventInput;
 }
 
-export async function receiveOutboundMessage(
-  connection: SalesforceConnection,
-  db: Database,
-  log: Logger,
-  body: Buffer,
-): Promise<InboundAnswer> {
+export async function receiveOutboundMessage({
+  connection,
+  db,
+  log,
+  http,
+  request,
+}: InboundContext<SalesforceConfig, SalesforceCredentials>): Promise<InboundAnswer> {
+  const body = request.body;
   const envelope = readEnvelope(body);
   if (!envelope) return fault(400, 'Client', 'Not a Salesforce Outbound Message (notifications envelope)');
-  if (!sameId(envelope.orgId, await orgOf(connection)))
+  if (!sameId(envelope.orgId, await orgOf(connection, http)))
     return fault(403, 'Client', 'The message comes from another Salesforce org than this connection’s');
   const events = envelope.notifications.map((notification) => {
     const type = String(notification.sObject['@type'] ?? '').replace(/^.*:/, '');

@@ -1,10 +1,11 @@
 // Owns writing issuances back to Salesforce: each fulfilled or failed issuance upserted onto the
 // configured object by an External ID holding the issuance id, through composite sObjects (200 a call).
 import type { StoredEvent } from '../../core/events/outbox.ts';
+import type { WriteBackContext } from '../framework/connector.ts';
 import type { RecordError } from '../framework/model.ts';
-import { connect, type SalesforceConnection } from './client.ts';
-
-const PER_CALL = 200;
+import { connect } from './client.ts';
+import type { SalesforceConfig, SalesforceCredentials } from './config.ts';
+import { description } from './description.ts';
 
 interface SaveResult {
   id?: string;
@@ -12,7 +13,11 @@ interface SaveResult {
   errors?: Array<{ statusCode?: string; errorCode?: string; message: string }>;
 }
 
-export async function writeBackIssuances(connection: SalesforceConnection, events: StoredEvent[]) {
+export async function writeBackIssuances(
+  { connection, http }: WriteBackContext<SalesforceConfig, SalesforceCredentials>,
+  events: StoredEvent[],
+) {
+  const perCall = description.limits?.recordsPerCall ?? 200;
   const target = connection.config.writeBack;
   if (!target || events.length === 0) return [];
   // The newest state of each issuance in the batch wins.
@@ -26,10 +31,10 @@ export async function writeBackIssuances(connection: SalesforceConnection, event
       ]),
     ),
   }));
-  const api = await connect(connection);
+  const api = await connect(connection, http);
   const failed: RecordError[] = [];
-  for (let start = 0; start < records.length; start += PER_CALL) {
-    const chunk = records.slice(start, start + PER_CALL);
+  for (let start = 0; start < records.length; start += perCall) {
+    const chunk = records.slice(start, start + perCall);
     const results = (await api.upsert(target.object, chunk, target.externalIdField)) as SaveResult[];
     results.forEach((result, index) => {
       if (result.success) return;

@@ -65,5 +65,19 @@ t.test('the registry refuses a connector it could not run', async (t) => {
       registry.add({ ...plain, type: 'z', describe: { title: 'Z', auth: 'none', writeBackTypes: ['a.b'] } }),
     /no writeBack/,
   );
+  t.throws(
+    () =>
+      registry.add({
+        ...plain,
+        type: 'p',
+        describe: { title: 'P', auth: 'none', paging: 'cursor' as 'none' },
+      }),
+    /unknown paging style/,
+  );
+  t.throws(
+    () =>
+      registry.add({ ...plain, type: 'l', describe: { title: 'L', auth: 'none', limits: { retries: -1 } } }),
+    /limit retries/,
+  );
   t.same(registry.types, ['x']);
 });

@@ -19,10 +19,10 @@ import { startTestTessera, TEST_SECRET_KEY, type TestTessera } from '../helpers/
 // The settings users get, but for the address vendors reach Tessera at.
 const env = { TESSERA_PUBLIC_URL: 'https://tessera.example.com' };
 
-async function setUp(test: { teardown: (fn: () => unknown) => void }) {
+async function setUp(test: { teardown: (fn: () => unknown) => void }, more: Record<string, string> = {}) {
   const fake = await startFakeSalesforce();
   test.teardown(() => fake.close());
-  const app = await startTestTessera(test, env);
+  const app = await startTestTessera(test, { ...env, ...more });
   return { fake, app };
 }
 
@@ -170,6 +170,35 @@ t.test('contacts sync page by page into members; a second run takes only what ch
   t.equal(runs.body.data.length, 2);
   t.equal(runs.body.data[0].id, second.body.runId, 'newest first');
 });
+
+t.test(
+  'Salesforce’s refusals wait for its Retry-After, failures back off, and a vendor that keeps failing fails the run',
+  async (t) => {
+    // A short first backoff keeps the test quick; Retry-After is waited whatever the setting.
+    const { fake, app } = await setUp(t, { TESSERA_CONNECTOR_BACKOFF_MS: '20' });
+    fake.objects.set('Contact', contacts(2100));
+    const created = await app.api('POST', '/v1/connections', { body: salesforceConnection(fake) });
+    const sync = async () =>
+      runToEnd(app, (await app.api('POST', `/v1/connections/${created.body.id}/sync`)).body.runId);
+
+    fake.failNext = [{ status: 503, retryAfter: '1' }, { status: 500 }];
+    const started = Date.now();
+    const run = await sync();
+    t.equal(run.status, 'succeeded', JSON.stringify(run.failure));
+    t.equal(run.counts.created, 2100, 'both pages taken');
+    const queries = fake.calls.filter((call) => call.endsWith('/query'));
+    t.equal(queries.length, 3, 'the query was sent three times: refused, failed, answered');
+    t.ok(Date.now() - started >= 1000, 'the second attempt waited for Retry-After: 1');
+
+    fake.failNext = Array.from({ length: 10 }, () => ({ status: 500 }));
+    const before = fake.calls.length;
+    const failed = await sync();
+    t.equal(failed.status, 'failed');
+    t.equal(failed.failure.code, 'unknown_exception', 'Salesforce’s error code, lower case');
+    t.equal(fake.calls.length - before, 5, 'the first attempt and four retries, then the run fails');
+    fake.failNext = [];
+  },
+);
 
 t.test('an expired session is refreshed once; a login that keeps failing fails the run', async (t) => {
   const { fake, app } = await setUp(t);
@@ -325,7 +354,7 @@ t.test(
           secretKey: Buffer.from(TEST_SECRET_KEY, 'base64'),
           publicUrl: undefined,
         },
-        timeoutMs: 5_000,
+        settings: app.config,
       },
       left.id,
     );

@@ -26,6 +26,10 @@ export interface FakeSalesforce {
   expireNextCalls: number;
   tokenRequests: Array<Record<string, string>>;
   queries: string[];
+  // Every API call (not the token endpoint), as `METHOD /path`.
+  calls: string[];
+  // The next API calls answer these statuses (with Retry-After when given) before anything else.
+  failNext: Array<{ status: number; retryAfter?: string }>;
   close: () => Promise<void>;
 }
 
@@ -76,6 +80,8 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
     expireNextCalls: 0,
     tokenRequests: [] as Array<Record<string, string>>,
     queries: [] as string[],
+    calls: [] as string[],
+    failNext: [] as Array<{ status: number; retryAfter?: string }>,
     expireTokens: () => tokens.clear(),
   };
   let base = '';
@@ -191,6 +197,24 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
     const url = new URL(request.url ?? '/', base);
     if (request.method === 'POST' && url.pathname === '/services/oauth2/token')
       return token(request, response);
+    fake.calls.push(`${request.method} ${url.pathname}`);
+    const failure = fake.failNext.shift();
+    if (failure) {
+      response.writeHead(failure.status, {
+        'content-type': 'application/json;charset=UTF-8',
+        ...(failure.retryAfter && { 'retry-after': failure.retryAfter }),
+      });
+      return response.end(
+        JSON.stringify(
+          failure.status === 503
+            ? sfError('Server is unavailable', 'SERVER_UNAVAILABLE')
+            : sfError(
+                `status ${failure.status}`,
+                failure.status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : 'UNKNOWN_EXCEPTION',
+              ),
+        ),
+      );
+    }
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (fake.expireNextCalls > 0) {
       fake.expireNextCalls -= 1;
