@@ -9,8 +9,9 @@ export function declareConnectorJobs(server: Server, connectors: Connectors) {
   const { db, jobs, config, logger } = server.app;
   jobs.queue(SYNC_QUEUE, {
     policy: 'stately',
-    // A dead worker's job comes back when its heartbeat stops; the run it held is then failed and resumed.
-    heartbeatSeconds: 30,
+    // A dead worker's job comes back when its heartbeat stops (10 s, pg-boss's least); the run it held
+    // is then failed and resumed.
+    heartbeatSeconds: 10,
     retryLimit: 3,
     retryDelay: 5,
   });

@@ -30,6 +30,10 @@ export interface FakeSalesforce {
   calls: string[];
   // The next API calls answer these statuses (with Retry-After when given) before anything else.
   failNext: Array<{ status: number; retryAfter?: string }>;
+  // queryMore answers after this long: a run that is still paging when a test needs it to be.
+  pageDelayMs: number;
+  // Every access token answered so far, to look for in logs.
+  issuedTokens: string[];
   close: () => Promise<void>;
 }
 
@@ -82,6 +86,8 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
     queries: [] as string[],
     calls: [] as string[],
     failNext: [] as Array<{ status: number; retryAfter?: string }>,
+    pageDelayMs: 0,
+    issuedTokens: [] as string[],
     expireTokens: () => tokens.clear(),
   };
   let base = '';
@@ -128,6 +134,7 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
         error_description: 'invalid client credentials',
       });
     const accessToken = `00D!${randomBytes(24).toString('base64url')}`;
+    fake.issuedTokens.push(accessToken);
     if (!fake.refuseAllTokens) tokens.add(accessToken);
     send(response, 200, {
       access_token: accessToken,
@@ -159,7 +166,8 @@ export async function startFakeSalesforce(): Promise<FakeSalesforce> {
     send(response, 200, page(soql.object, records, soql.fields, version, 0));
   };
 
-  const more = (locatorAndOffset: string, response: http.ServerResponse, version: string) => {
+  const more = async (locatorAndOffset: string, response: http.ServerResponse, version: string) => {
+    if (fake.pageDelayMs) await new Promise((resolve) => setTimeout(resolve, fake.pageDelayMs));
     const [locator, offset] = locatorAndOffset.split('-');
     const held = locators.get(locator);
     const fields = locators.get(`${locator}:fields`)?.records as unknown as string[] | undefined;
