@@ -76,6 +76,8 @@ export interface InboundContext<C, K> {
   db: Database;
   log: Logger;
   http: Got;
+  // Logs what the push did as a finished run of trigger `push`, inside the push's transaction.
+  recordRun: (trx: Transaction, counts: Counts, errors: RecordError[]) => Promise<void>;
   request: InboundRequest;
 }
 

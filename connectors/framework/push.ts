@@ -8,6 +8,7 @@ import { isUuid } from '../../core/payloads.ts';
 import { type Connectors, openConnection } from './connections.ts';
 import type { InboundAnswer, InboundRequest } from './connector.ts';
 import { Connection } from './model.ts';
+import { recordPushRun } from './runs.ts';
 import { type VendorSettings, vendorHttp } from './vendor-http.ts';
 
 const REFUSED: InboundAnswer = {
@@ -30,5 +31,14 @@ export async function receivePush(
   const connection = openConnection(connectors, row);
   const log = app.logger.child({ connectionId: row.id, type: row.type });
   const http = vendorHttp(connector.describe.limits, app.config, log);
-  return connector.handleInbound({ connection, db: app.db, log, http, request });
+  return connector.handleInbound({
+    connection,
+    db: app.db,
+    log,
+    http,
+    request,
+    recordRun: async (trx, counts, errors) => {
+      await recordPushRun(trx, connection, counts, errors);
+    },
+  });
 }

@@ -66,6 +66,29 @@ export async function requestRun(
   return { run: (await ConnectorRun.query(trx).findById(inserted[0].id)) as ConnectorRun, created: true };
 }
 
+// A push the connector handled within its request (an Outbound Message): logged in the push's own
+// transaction as a finished run with its counts, so that pushes show beside pulls in a connection's runs.
+export async function recordPushRun(
+  trx: Transaction,
+  connection: { id: string; tenantId: string; name: string },
+  counts: Counts,
+  errors: RecordError[],
+): Promise<ConnectorRun> {
+  const now = new Date();
+  const run = await ConnectorRun.query(trx).insertAndFetch({
+    tenantId: connection.tenantId,
+    connectionId: connection.id,
+    trigger: 'push',
+    status: 'succeeded',
+    startedAt: now,
+    finishedAt: now,
+    ...Object.fromEntries(COUNTS.map((key) => [key, counts[key] ?? 0])),
+    errors: errors.slice(0, KEPT_ERRORS),
+  });
+  await announce(trx, run, 'completed', connection.name);
+  return run;
+}
+
 export async function findRun(db: Queryable, scope: Scope, id: string): Promise<ConnectorRun> {
   const run = await ConnectorRun.query(db).findOne({ tenantId: scope.tenantId, id });
   if (!run) throw notFound('Connector run');

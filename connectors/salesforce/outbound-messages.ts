@@ -6,6 +6,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { Got } from 'got';
 import { type SourceEventInput, takeIn } from '../../core/intake/service.ts';
 import type { InboundAnswer, InboundContext } from '../framework/connector.ts';
+import type { RecordError } from '../framework/model.ts';
 import { connect, type SalesforceConnection, sameId } from './client.ts';
 import type { OutboundMapping, SalesforceConfig, SalesforceCredentials } from './config.ts';
 
@@ -117,24 +118,46 @@ export async function receiveOutboundMessage({
   log,
   http,
   request,
+  recordRun,
 }: InboundContext<SalesforceConfig, SalesforceCredentials>): Promise<InboundAnswer> {
   const body = request.body;
   const envelope = readEnvelope(body);
   if (!envelope) return fault(400, 'Client', 'Not a Salesforce Outbound Message (notifications envelope)');
   if (!sameId(envelope.orgId, await orgOf(connection, http)))
     return fault(403, 'Client', 'The message comes from another Salesforce org than this connection’s');
-  const events = envelope.notifications.map((notification) => {
+  const errors: RecordError[] = [];
+  const events = envelope.notifications.flatMap((notification) => {
     const type = String(notification.sObject['@type'] ?? '').replace(/^.*:/, '');
     const mapping = connection.config.outboundMessages[type];
-    return mapping ? toEvent(connection, notification, mapping) : null;
+    const event = mapping ? toEvent(connection, notification, mapping) : null;
+    if (event) return [event];
+    errors.push({
+      record: notification.Id,
+      code: mapping ? 'member_ref_missing' : 'unmapped_type',
+      message: mapping
+        ? `${type}.${mapping.memberRef} is empty`
+        : `No mapping for ${type || 'this sObject'} in the connection's outboundMessages`,
+    });
+    return [];
   });
-  // Notifications Tessera cannot map are acknowledged too: Salesforce would resend them for 24 hours.
-  const skipped = events.filter((event) => event === null).length;
-  if (skipped)
-    log.warn({ skipped }, 'Outbound Message notifications without a mapping or member were skipped');
+  // Notifications Tessera cannot map are acknowledged too (Salesforce would resend them for 24 hours),
+  // and listed on the push's run.
+  if (errors.length)
+    log.warn(
+      { skipped: errors.length },
+      'Outbound Message notifications without a mapping or member were skipped',
+    );
   await db.transaction(async (trx) => {
+    let created = 0;
     for (const event of events)
-      if (event) await takeIn(trx, { tenantId: connection.tenantId, actor: null }, event);
+      if ((await takeIn(trx, { tenantId: connection.tenantId, actor: null }, event)).created) created += 1;
+    const counts = {
+      fetched: envelope.notifications.length,
+      created,
+      unchanged: events.length - created,
+      failed: errors.length,
+    };
+    await recordRun(trx, counts, errors);
   });
   return ACK;
 }

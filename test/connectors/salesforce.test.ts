@@ -259,13 +259,25 @@ t.test('Outbound Messages become source events once, from the connection’s org
   t.same(stored[0].data.won, true);
   t.equal(stored[0].type, 'crm.deal_closed');
 
-  const resent = await push(outboundMessage(deals.slice(0, 3)));
-  t.equal(resent.status, 200, 'a resent notification is acknowledged');
+  const unmapped = { id: salesforceId('04l'), type: 'Case', fields: { Id: salesforceId('500') } };
+  const resent = await push(outboundMessage([...deals.slice(0, 3), unmapped]));
+  t.equal(resent.status, 200, 'a resent notification is acknowledged, and so is one without a mapping');
   t.equal(
     (await app.db('source_events').where({ source: created.body.name })).length,
     100,
     'and not taken twice',
   );
+  // Each push is logged as a run of its own, newest first.
+  const runs = (await app.api('GET', `/v1/connections/${created.body.id}/runs`)).body.data;
+  t.match(runs, [
+    {
+      trigger: 'push',
+      status: 'succeeded',
+      counts: { fetched: 4, created: 0, unchanged: 3, failed: 1 },
+      errors: [{ record: unmapped.id, code: 'unmapped_type' }],
+    },
+    { trigger: 'push', status: 'succeeded', counts: { fetched: 100, created: 100, unchanged: 0, failed: 0 } },
+  ]);
 
   const foreign = await push(outboundMessage(deals.slice(0, 1), '00D000000000001AAA'));
   t.equal(foreign.status, 403);
