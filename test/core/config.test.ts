@@ -37,6 +37,7 @@ t.test('every default, with no variable set, has its parsed type and value', asy
     inboundMaxBytes: 1_048_576,
     connectorDueCron: '* * * * *',
     connectorTimeoutMs: 30_000,
+    connectorBackoffMs: 500,
     liveBufferBytes: 1_048_576,
     livePingSeconds: 30,
     roles: ['api', 'worker'],
