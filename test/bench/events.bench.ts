@@ -8,12 +8,15 @@ import { openDatabase } from '../../core/db/database.ts';
 import { apiClient } from '../helpers/api.ts';
 import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
 import { spawnServer } from '../helpers/process.ts';
-import { type LoadResult, report, runLoad } from './load.ts';
+import { type LoadResult, report, runLoad, runOpenLoop } from './load.ts';
+import { statementCounter } from './statements.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP_SECONDS = 3;
 const CLIENTS = 64;
 const MEMBERS = 10_000;
+// The open-loop run's arrival rate (events a second).
+const RATE = Number(process.env.BENCH_RATE ?? 300);
 
 const campaigns = [
   {
@@ -126,16 +129,38 @@ try {
     }
     const postEvent = (http: Pool) => call(http, adminKey, 'POST', '/v1/events', posEvent(refs));
     const getMember = (http: Pool) => call(http, adminKey, 'GET', `/v1/members/${pick(refs)}`);
+    const counter = await statementCounter(database.url);
     await run('warm-up', server.url, WARMUP_SECONDS, postEvent);
-    const events: LoadResult = await run('POST /v1/events (5 campaigns)', server.url, SECONDS, postEvent);
+    const closed = await counter.during(() =>
+      run('POST /v1/events (5 campaigns)', server.url, SECONDS, postEvent),
+    );
+    const events: LoadResult = closed.result;
+    const openHttp = new Pool(server.url, { connections: 256, pipelining: 1 });
+    const open = await counter.during(() =>
+      runOpenLoop(`POST /v1/events, open loop at ${RATE}/s`, RATE, SECONDS, () => postEvent(openHttp)),
+    );
+    await openHttp.close();
     await run('warm-up', server.url, WARMUP_SECONDS, getMember);
-    const reference = await run('GET /v1/members/{ref} (reference)', server.url, SECONDS, getMember);
+    const bare = await counter.during(() =>
+      run('GET /v1/members/{ref} (reference)', server.url, SECONDS, getMember),
+    );
+    const reference = bare.result;
+    await counter.close();
     const issued = await api('GET', '/v1/issuances?limit=1');
     if (issued.body.data.length === 0) throw new Error('the run issued nothing');
     report(
       `Events benchmark: ${CLIENTS} clients, ${MEMBERS} members, ${campaigns.length} active campaigns, ${SECONDS} s per run`,
-      [events, reference],
+      [events, open.result, reference],
       [['events / bare GET', events.perSecond / reference.perSecond]],
+    );
+    process.stdout.write(
+      [
+        `statements per event (closed loop): ${(closed.statements / events.operations).toFixed(1)}`,
+        `statements per event (open loop): ${(open.statements / open.result.operations).toFixed(1)}`,
+        `statements per bare GET: ${(bare.statements / reference.operations).toFixed(1)}`,
+        `open loop at ${RATE}/s: p99 ${open.result.p99.toFixed(1)} ms from the scheduled send (target ≤ 100 ms)`,
+        '',
+      ].join('\n'),
     );
   } finally {
     await server.stop();

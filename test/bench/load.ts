@@ -53,6 +53,49 @@ export async function runLoad(
   };
 }
 
+// Open loop: operations start on a fixed schedule (`rate` a second) whether or not earlier ones have
+// answered, and latency counts from the scheduled start, so that queueing shows in the percentiles.
+export async function runOpenLoop(
+  name: string,
+  rate: number,
+  seconds: number,
+  operation: () => Promise<void>,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const total = Math.round(rate * seconds);
+  const inFlight: Promise<void>[] = [];
+  for (let n = 0; n < total; n++) {
+    const scheduled = started + (n * 1000) / rate;
+    const wait = scheduled - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(
+      operation().then(
+        () => {
+          latencies.push(performance.now() - scheduled);
+        },
+        (error) => {
+          errors++;
+          if (errors <= 3) process.stderr.write(`${name}: ${(error as Error).message}\n`);
+        },
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    name,
+    operations: latencies.length,
+    seconds: elapsed,
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
+}
+
 export function machine(): string {
   const cpus = os.cpus();
   return `${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;

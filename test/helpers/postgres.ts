@@ -33,6 +33,8 @@ export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
 
 // Durability is not under test, so the test server skips fsync.
 const FAST = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+// Benchmarks count the statements each operation sends (test/bench/statements.ts).
+const COUNTED = ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=top'];
 
 // Benchmarks pass durable = true: they measure Tessera as it runs for users, with fsync on.
 export async function startTestPostgres(durable = false): Promise<TestPostgres> {
@@ -46,7 +48,7 @@ export async function startTestPostgres(durable = false): Promise<TestPostgres> 
       dataDir,
       port: 0,
       persistent: false,
-      extraFlags: durable ? [] : FAST,
+      extraFlags: durable ? COUNTED : FAST,
     });
     adminUrl = server.url();
     stopServer = async () => {
