@@ -83,7 +83,12 @@ export async function takeIn(
   }
   const outcomes = await evaluateEvent(trx, tenantId, { ...inserted, source: input.source }, member);
   if (outcomes.length === 0) return { created: true, event: presentSourceEvent(inserted) };
-  const evaluated = await inserted.$query(trx).patchAndFetch({ outcomes });
+  // One UPDATE … RETURNING, where patchAndFetch would read the row back in a second statement.
+  const evaluated = (await SourceEvent.query(trx)
+    .findById(inserted.id)
+    .patch({ outcomes })
+    .returning('*')
+    .first()) as unknown as SourceEvent;
   return { created: true, event: presentSourceEvent(evaluated) };
 }
 

@@ -1,7 +1,10 @@
 // `npm run bench -- ledger`: reserve + confirm pairs through Tessera's HTTP API against the same database
 // work done directly through pg (the raw-SQL baseline), and a hot-account run where every transfer of
 // every client credits one and the same sink account.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { Pool } from 'undici';
@@ -9,9 +12,10 @@ import { openDatabase } from '../../core/db/database.ts';
 import { movementStatement, resolutionStatement } from '../../core/ledger/sql.ts';
 import { confirmation, movementParams, resolutionParams, shapes } from '../../core/ledger/transfers.ts';
 import { createKey, createTenant } from '../../core/tenancy/service.ts';
-import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
+import { adminQuery, createTestDatabase, databaseUrl, startTestPostgres } from '../helpers/postgres.ts';
 import { spawnServer } from '../helpers/process.ts';
 import { type LoadResult, report, runLoad } from './load.ts';
+import { statementCounter } from './statements.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 // Each run is preceded by an unmeasured one, so that connections, JIT and plans are warm in all of them.
@@ -223,6 +227,24 @@ async function rawSqlTransactions(programmes: Programme[], seconds = SECONDS): P
   return result;
 }
 
+// pgbench's TPC-B on a database of its own in the same PostgreSQL, at the same client count: the
+// database's own transaction rate, before and after the Tessera runs. Debian's postgresql package has it.
+const PGBENCH = '/usr/bin/pgbench';
+
+async function pgbenchTps(label: string): Promise<number | null> {
+  if (!existsSync(PGBENCH)) return null;
+  const url = databaseUrl(postgres.adminUrl, 'tessera_pgbench');
+  const run = promisify(execFile);
+  if (label === 'before') {
+    await adminQuery(postgres.adminUrl, 'DROP DATABASE IF EXISTS tessera_pgbench');
+    await adminQuery(postgres.adminUrl, 'CREATE DATABASE tessera_pgbench');
+    await run(PGBENCH, ['-i', '-q', '-s', '10', url]);
+  }
+  const { stdout } = await run(PGBENCH, ['-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), url]);
+  const tps = /tps = ([\d.]+)/.exec(stdout);
+  return tps ? Number(tps[1]) : null;
+}
+
 try {
   process.stdout.write(`Seeding ${MEMBERS} members in ${TENANTS} tenants, and ${MEMBERS} in one tenant...\n`);
   const spread = await seed(TENANTS, 'spread');
@@ -236,14 +258,19 @@ try {
     process.stdout.write(
       `Each run: ${CLIENTS} concurrent clients for ${SECONDS} s; one operation = reserve + confirm.\n`,
     );
+    const tpsBefore = await pgbenchTps('before');
+    const counter = await statementCounter(database.url);
     await throughTessera('warm-up', server.url, spread, WARMUP_SECONDS);
-    const normal = await throughTessera('Tessera HTTP, 16 sinks', server.url, spread);
+    const counted = await counter.during(() => throughTessera('Tessera HTTP, 16 sinks', server.url, spread));
+    const normal = counted.result;
+    await counter.close();
     await throughTessera('warm-up', server.url, hot, WARMUP_SECONDS);
     const hotRun = await throughTessera('Tessera HTTP, one hot sink', server.url, hot);
     await rawSql(spread, WARMUP_SECONDS);
     const raw = await rawSql(spread);
     await rawSqlTransactions(spread, WARMUP_SECONDS);
     const classic = await rawSqlTransactions(spread);
+    const tpsAfter = await pgbenchTps('after');
     report(
       'Ledger benchmark: reserve + confirm pairs',
       [normal, hotRun, raw, classic],
@@ -252,6 +279,19 @@ try {
         ['Tessera / raw SQL (BEGIN + 3 statements + COMMIT)', normal.perSecond / classic.perSecond],
         ['hot sink / normal', hotRun.perSecond / normal.perSecond],
       ],
+    );
+    const tps = tpsBefore !== null && tpsAfter !== null ? (tpsBefore + tpsAfter) / 2 : null;
+    process.stdout.write(
+      [
+        `statements per reserve + confirm pair over HTTP: ${(counted.statements / normal.operations).toFixed(1)}`,
+        tps === null
+          ? `pgbench not found at ${PGBENCH} (Debian: apt-get install postgresql-15): its row is skipped`
+          : `pgbench TPC-B (-c ${CLIENTS} -j 2 -T ${SECONDS}, scale 10), before and after: ${tpsBefore?.toFixed(0)} and ${tpsAfter?.toFixed(0)} tps`,
+        ...(tps === null
+          ? []
+          : [`Tessera transfers/s / pgbench TPC-B tps: ${((normal.perSecond * 2) / tps).toFixed(2)}×`]),
+        '',
+      ].join('\n'),
     );
   } finally {
     await server.stop();

@@ -11,6 +11,7 @@ import { apiClient } from '../helpers/api.ts';
 import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
 import { spawnServer } from '../helpers/process.ts';
 import { machine } from './load.ts';
+import { statementCounter } from './statements.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const ENDPOINTS = 10;
@@ -152,12 +153,15 @@ try {
     TESSERA_WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1',
     TESSERA_WEBHOOK_WORKER_CONCURRENCY: String(CONCURRENCY),
   });
-  let tessera: Awaited<ReturnType<typeof throughTessera>>;
+  let tessera: Awaited<ReturnType<typeof throughTessera>> & { statements: number };
   try {
     process.stdout.write(
       `Delivering ${EVENTS} events to ${ENDPOINTS} endpoints (${DELIVERIES} deliveries)...\n`,
     );
-    tessera = await throughTessera(server.url, adminKey, receiver, database.url);
+    const counter = await statementCounter(database.url);
+    const counted = await counter.during(() => throughTessera(server.url, adminKey, receiver, database.url));
+    await counter.close();
+    tessera = { ...counted.result, statements: counted.statements };
   } finally {
     await server.stop();
   }
@@ -177,6 +181,7 @@ try {
       `| bare got POST loop (ceiling) | ${DELIVERIES} | ${ceiling.perSecond.toFixed(0)} | – | – |`,
       '',
       `Tessera / bare got: ${(tessera.perSecond / ceiling.perSecond).toFixed(2)}×`,
+      `statements per delivery: ${(tessera.statements / DELIVERIES).toFixed(2)} (the events' own inserts included)`,
       '',
     ].join('\n'),
   );
