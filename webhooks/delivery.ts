@@ -1,30 +1,32 @@
-// Owns one delivery attempt: take the message's send lease, sign, POST, record the attempt, then mark the
-// message delivered, schedule the next attempt, or give up (dead letter). The lease means two workers
-// never send the same attempt; when a worker dies mid-attempt its lease lapses and the job runs again.
+// Owns one delivery attempt of a claimed message (queue.ts took its send lease): sign, POST, record the
+// attempt, then mark the message delivered, make its next attempt due, or give up (dead letter). The
+// lease means two workers never send the same attempt; when a worker dies mid-attempt its lease lapses
+// and the message is claimed again.
 import http from 'node:http';
 import https from 'node:https';
 import got from 'got';
 import type { Config } from '../core/config.ts';
-import { type Database, rowsOf, type Transaction } from '../core/db/database.ts';
+import type { Database, Transaction } from '../core/db/database.ts';
 import { recordEvent } from '../core/events/outbox.ts';
-import type { Jobs } from '../core/jobs/jobs.ts';
 import { addressPolicy, deliveryGuard, isPublicAddress } from './address-guard.ts';
 import { type EndpointRow, WebhookEndpoint, WebhookMessage } from './model.ts';
-import { type DeliveryJob, enqueueDeliveries } from './queue.ts';
+import type { ClaimedMessage } from './queue.ts';
 import { nextDelayMs, retryAfterMs } from './retry-schedule.ts';
 import { signatureHeader } from './signing.ts';
 
 const RESPONSE_KEPT = 1024;
 // How long a send lease outlasts the request timeout: time to record the outcome.
 const LEASE_MARGIN_MS = 10_000;
+
+export const leaseSeconds = (config: Config) => (config.webhookTimeoutMs + LEASE_MARGIN_MS) / 1000;
 const agents = {
   http: new http.Agent({ keepAlive: true }),
   https: new https.Agent({ keepAlive: true }),
 };
 
-// What the claim reads of a message. The claim and the attempt's record are raw SQL: each is one
-// statement on the hot path of every delivery.
-type MessageRow = Pick<WebhookMessage, 'id' | 'endpointId' | 'body' | 'attempts'>;
+// What the claim reads of a message. The attempt's record is raw SQL: one statement on the hot path of
+// every delivery.
+type MessageRow = ClaimedMessage['message'];
 
 interface Outcome {
   statusCode: number | null;
@@ -126,104 +128,88 @@ async function afterFailure(
       .patch({ status: 'failed', attempts, nextAttemptAt: null });
     return;
   }
+  // Due again then: the dispatchers' poll finds it.
   const nextAttemptAt = new Date(Date.now() + delay);
   await WebhookMessage.query(trx).findById(message.id).patch({ attempts, nextAttemptAt });
-  await enqueueDeliveries(deps.jobs, trx, [
-    { messageId: message.id, attempt: attempts + 1, endpointId: endpoint.id, startAfter: nextAttemptAt },
-  ]);
 }
 
 export interface DeliveryDeps {
   db: Database;
-  jobs: Jobs;
   config: Config;
 }
 
-// Raised when another worker holds the message's send lease: the job runs again after pg-boss's retry
-// delay, and by then the attempt has been recorded (a no-op) or the holder died and the lease lapsed.
-export class SendLeaseHeld extends Error {}
-
-// Takes the send lease of this attempt, with the endpoint; none when the message was delivered, given up
-// or is already past this attempt. The lease outlasts the request timeout, so it lapses only when its
-// holder died, and then the next worker sends the attempt.
-async function claim(deps: DeliveryDeps, job: DeliveryJob) {
-  const leaseMs = deps.config.webhookTimeoutMs + LEASE_MARGIN_MS;
-  const result = await deps.db.raw(
-    `UPDATE webhook_messages m SET sending_until = now() + make_interval(secs => ?)
-       FROM webhook_endpoints e
-      WHERE m.id = ? AND m.status = 'pending' AND m.attempts = ? AND e.id = m.endpoint_id
-        AND (m.sending_until IS NULL OR m.sending_until <= now())
-     RETURNING m.id AS message_id, m.body, m.attempts, e.*`,
-    [leaseMs / 1000, job.messageId, job.attempt - 1],
-  );
-  const row = rowsOf<EndpointRow & { messageId: string; body: string; attempts: number }>(result)[0];
-  if (row) {
-    const { messageId, body, attempts, ...endpoint } = row;
-    return { endpoint, message: { id: messageId, endpointId: endpoint.id, body, attempts } };
-  }
-  const leased = await WebhookMessage.query(deps.db)
-    .findOne({ id: job.messageId, status: 'pending', attempts: job.attempt - 1 })
-    .where('sendingUntil', '>', deps.db.fn.now())
-    .select('id');
-  if (leased) throw new SendLeaseHeld(`message ${job.messageId} is being sent by another worker`);
-  return undefined;
+export interface SentAttempt {
+  endpoint: EndpointRow;
+  message: MessageRow;
+  startedAt: Date;
+  outcome: Outcome;
+  ok: boolean;
 }
 
-// The attempt's row and, when it succeeded, the message marked delivered; the lease is given back.
-async function recordAttempt(
-  trx: Transaction,
-  message: MessageRow,
-  startedAt: Date,
-  outcome: Outcome,
-  delivered: boolean,
-): Promise<boolean> {
+// Each attempt's row and, for those that succeeded, the message marked delivered, in one statement for
+// the whole batch; the leases are given back. Answers the messages whose attempt this worker recorded:
+// one missing stalled past its lease, and another worker recorded that attempt.
+async function recordAttempts(trx: Transaction, sent: SentAttempt[]): Promise<Set<string>> {
+  const input = sent.map(({ message, startedAt, outcome, ok }) => ({
+    message_id: message.id,
+    attempt: message.attempts + 1,
+    prior: message.attempts,
+    started_at: startedAt.toISOString(),
+    status_code: outcome.statusCode,
+    duration_ms: Date.now() - startedAt.getTime(),
+    response_body: outcome.body,
+    error: outcome.error,
+    delivered: ok,
+  }));
   const result = await trx.raw(
-    `WITH attempt AS (
+    `WITH input AS (
+       SELECT * FROM jsonb_to_recordset(CAST(? AS jsonb)) AS x(message_id uuid, attempt integer, prior integer,
+         started_at timestamptz, status_code integer, duration_ms integer, response_body text, error text,
+         delivered boolean)
+     ), attempt AS (
        INSERT INTO webhook_attempts (message_id, attempt, started_at, status_code, duration_ms, response_body, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, attempt) DO NOTHING RETURNING id)
-     UPDATE webhook_messages SET sending_until = NULL,
-            status = CASE WHEN ? THEN 'delivered' ELSE status END,
-            attempts = CASE WHEN ? THEN attempts + 1 ELSE attempts END,
-            delivered_at = CASE WHEN ? THEN now() END,
+       SELECT message_id, attempt, started_at, status_code, duration_ms, response_body, error FROM input
+       ON CONFLICT (message_id, attempt) DO NOTHING RETURNING message_id)
+     UPDATE webhook_messages m SET sending_until = NULL,
+            status = CASE WHEN i.delivered THEN 'delivered' ELSE m.status END,
+            attempts = CASE WHEN i.delivered THEN m.attempts + 1 ELSE m.attempts END,
+            delivered_at = CASE WHEN i.delivered THEN now() END,
             next_attempt_at = NULL
-      WHERE id = ? AND status = 'pending' AND attempts = ? AND EXISTS (SELECT 1 FROM attempt)
-     RETURNING id`,
-    [
-      message.id,
-      message.attempts + 1,
-      startedAt,
-      outcome.statusCode,
-      Date.now() - startedAt.getTime(),
-      outcome.body,
-      outcome.error,
-      delivered,
-      delivered,
-      delivered,
-      message.id,
-      message.attempts,
-    ],
+       FROM input i JOIN attempt a ON a.message_id = i.message_id
+      WHERE m.id = i.message_id AND m.status = 'pending' AND m.attempts = i.prior
+     RETURNING m.id`,
+    [JSON.stringify(input)],
   );
-  // False only when this worker stalled past its lease and another one recorded the attempt.
-  return result.rows.length === 1;
+  return new Set((result.rows as Array<{ id: string }>).map((row) => row.id));
 }
 
-export async function deliver(deps: DeliveryDeps, job: DeliveryJob): Promise<void> {
-  const claimed = await claim(deps, job);
-  if (!claimed) return;
+// A batch of sent attempts, recorded in one transaction: a burst of deliveries shares one commit.
+export async function recordSent(deps: DeliveryDeps, sent: SentAttempt[]): Promise<void> {
+  await deps.db.transaction(async (trx) => {
+    const recorded = await recordAttempts(trx, sent);
+    const mine = sent.filter((attempt) => recorded.has(attempt.message.id));
+    for (const attempt of mine.filter((a) => !a.ok))
+      await afterFailure(deps, trx, attempt.endpoint, attempt.message, attempt.outcome);
+    const recovered = [
+      ...new Set(mine.filter((a) => a.ok && a.endpoint.failingSince).map((a) => a.endpoint.id)),
+    ];
+    if (recovered.length)
+      await WebhookEndpoint.query(trx).whereIn('id', recovered).patch({ failingSince: null });
+  });
+}
+
+// Sends one claimed message and answers the attempt, for the caller to record (batched with others);
+// nothing when the endpoint was disabled meanwhile and the message is given up at once.
+export async function deliver(deps: DeliveryDeps, claimed: ClaimedMessage): Promise<SentAttempt | null> {
   const { endpoint, message } = claimed;
   if (!endpoint.enabled) {
     await WebhookMessage.query(deps.db)
       .findById(message.id)
       .patch({ status: 'failed', nextAttemptAt: null, sendingUntil: null });
-    return;
+    return null;
   }
   const startedAt = new Date();
   const outcome = await post(deps.config, endpoint, message);
   const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
-  await deps.db.transaction(async (trx) => {
-    if (!(await recordAttempt(trx, message, startedAt, outcome, ok))) return;
-    if (!ok) return afterFailure(deps, trx, endpoint, message, outcome);
-    if (endpoint.failingSince)
-      await WebhookEndpoint.query(trx).findById(endpoint.id).patch({ failingSince: null });
-  });
+  return { endpoint, message, startedAt, outcome, ok };
 }

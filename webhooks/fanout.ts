@@ -1,12 +1,11 @@
-// Owns the fan-out: committed outbox events become one message per matching enabled endpoint, and each
-// message its first delivery job, in one transaction with the fan-out's cursor. A crash at any point
+// Owns the fan-out: committed outbox events become one message per matching enabled endpoint, due at
+// once, in one transaction with the fan-out's cursor; its commit wakes the dispatchers. A crash at any point
 // replays from the cursor (messages are unique per endpoint and event), so no event is lost or doubled.
 import type { Database, Transaction } from '../core/db/database.ts';
 import { type CommittedEvent, readCommitted } from '../core/events/outbox.ts';
 import { typeMatches } from '../core/events/types.ts';
-import type { Jobs } from '../core/jobs/jobs.ts';
 import { WebhookEndpoint, WebhookMessage } from './model.ts';
-import { enqueueDeliveries } from './queue.ts';
+import { wakeDispatchers } from './queue.ts';
 
 type Subscriber = Pick<WebhookEndpoint, 'id' | 'tenantId' | 'partnerId' | 'eventTypes'>;
 
@@ -28,7 +27,7 @@ export function messageBody(event: { id: number | string; type: string; createdA
   });
 }
 
-async function createMessages(jobs: Jobs, trx: Transaction, events: CommittedEvent[]): Promise<number> {
+async function createMessages(trx: Transaction, events: CommittedEvent[]): Promise<number> {
   const tenants = [...new Set(events.map((e) => e.tenantId))];
   const endpoints: Subscriber[] = await WebhookEndpoint.query(trx)
     .select('id', 'tenantId', 'partnerId', 'eventTypes')
@@ -47,17 +46,13 @@ async function createMessages(jobs: Jobs, trx: Transaction, events: CommittedEve
   );
   if (rows.length === 0) return 0;
   // The query builder, not the model: after ON CONFLICT DO NOTHING the model answers every row it was
-  // given, and only the rows the database inserted get a first delivery job.
-  const created: Array<Pick<WebhookMessage, 'id' | 'endpointId'>> = await trx(WebhookMessage.tableName)
+  // given, and only the rows the database inserted are new.
+  const created: Array<Pick<WebhookMessage, 'id'>> = await trx(WebhookMessage.tableName)
     .insert(rows)
     .onConflict(['endpointId', 'eventId'])
     .ignore()
-    .returning(['id', 'endpointId']);
-  await enqueueDeliveries(
-    jobs,
-    trx,
-    created.map((m) => ({ messageId: m.id, attempt: 1, endpointId: m.endpointId })),
-  );
+    .returning(['id']);
+  if (created.length) await wakeDispatchers(trx);
   return created.length;
 }
 
@@ -66,7 +61,7 @@ const BATCH = 500;
 // One batch; `more` says it was full, so others may be waiting. The cursor row's lock lets one
 // process fan out at a time; the others skip. The cursor row holds an xid8, which only SQL can compare,
 // so it is read and written as SQL here, its one reader and writer.
-export async function fanOutOnce(db: Database, jobs: Jobs): Promise<{ messages: number; more: boolean }> {
+export async function fanOutOnce(db: Database): Promise<{ messages: number; more: boolean }> {
   return db.transaction(async (trx) => {
     const cursor = await trx('webhook_fanout').where({ id: 1 }).forUpdate().skipLocked().first();
     if (!cursor) return { messages: 0, more: false };
@@ -75,7 +70,7 @@ export async function fanOutOnce(db: Database, jobs: Jobs): Promise<{ messages: 
       limit: BATCH,
     });
     if (events.length === 0) return { messages: 0, more: false };
-    const messages = await createMessages(jobs, trx, events);
+    const messages = await createMessages(trx, events);
     const last = events[events.length - 1];
     await trx.raw('UPDATE webhook_fanout SET after_tx = ?::xid8, after_id = ? WHERE id = 1', [
       last.cursor.tx,

@@ -1,16 +1,14 @@
 // Owns the operator's hand on deliveries: retry one message, recover an endpoint's failures since a
-// time, and send a test event. Each puts messages back to pending and enqueues their next attempt in
-// the same transaction.
+// time, and send a test event. Each makes messages pending and due now, and wakes the dispatchers.
 import { recordAudit } from '../core/audit/log.ts';
 import type { Transaction } from '../core/db/database.ts';
 import { domainError, isRefusal, notFound } from '../core/errors.ts';
 import { recordEvent } from '../core/events/outbox.ts';
-import type { Jobs } from '../core/jobs/jobs.ts';
 import type { Actor } from '../core/tenancy/scope.ts';
 import { findEndpoint } from './endpoints.ts';
 import { messageBody, TEST_EVENT } from './fanout.ts';
 import { WebhookMessage } from './model.ts';
-import { enqueueDeliveries } from './queue.ts';
+import { wakeDispatchers } from './queue.ts';
 
 type Resendable = Pick<WebhookMessage, 'id' | 'endpointId' | 'attempts'>;
 
@@ -21,9 +19,8 @@ function assertEnabled<T extends { enabled: boolean }>(endpoint: T): T {
 }
 
 // One more attempt for each message, now; further failures follow what is left of the schedule. A
-// message still waiting for a scheduled attempt is sent now instead: whichever job runs that attempt
-// first sends it, and the other finds the attempt taken and does nothing.
-async function resend(trx: Transaction, jobs: Jobs, messages: Resendable[]) {
+// message waiting for a scheduled attempt is sent now instead; one being sent keeps its lease.
+async function resend(trx: Transaction, messages: Resendable[]) {
   if (messages.length === 0) return;
   await WebhookMessage.query(trx)
     .whereIn(
@@ -31,16 +28,11 @@ async function resend(trx: Transaction, jobs: Jobs, messages: Resendable[]) {
       messages.map((m) => m.id),
     )
     .patch({ status: 'pending', nextAttemptAt: trx.fn.now() as unknown as Date });
-  await enqueueDeliveries(
-    jobs,
-    trx,
-    messages.map((m) => ({ messageId: m.id, attempt: m.attempts + 1, endpointId: m.endpointId })),
-  );
+  await wakeDispatchers(trx);
 }
 
-export async function retryMessage(trx: Transaction, jobs: Jobs, actor: Actor, id: string) {
-  // An attempt in flight keeps its send lease: the job queued here finds that attempt taken once it is
-  // recorded, and does nothing.
+export async function retryMessage(trx: Transaction, actor: Actor, id: string) {
+  // An attempt in flight keeps its send lease: the message is claimed again once it is recorded.
   const message = await WebhookMessage.query(trx).findOne({ id, tenantId: actor.scope.tenantId }).forUpdate();
   if (!message) throw notFound('Webhook message');
   // Another partner's message is as unknown as a missing one.
@@ -48,7 +40,7 @@ export async function retryMessage(trx: Transaction, jobs: Jobs, actor: Actor, i
     throw isRefusal(error, 'not_found') ? notFound('Webhook message') : error;
   });
   assertEnabled(endpoint);
-  await resend(trx, jobs, [message]);
+  await resend(trx, [message]);
   await recordAudit(trx, actor, {
     action: 'webhook_message.retried',
     entityType: 'webhook_message',
@@ -59,14 +51,14 @@ export async function retryMessage(trx: Transaction, jobs: Jobs, actor: Actor, i
 }
 
 // Resends every failed message of the endpoint created since `since`.
-export async function recoverEndpoint(trx: Transaction, jobs: Jobs, actor: Actor, id: string, since: Date) {
+export async function recoverEndpoint(trx: Transaction, actor: Actor, id: string, since: Date) {
   assertEnabled(await findEndpoint(trx, actor.scope, id));
   const failed = await WebhookMessage.query(trx)
     .where({ endpointId: id, status: 'failed' })
     .where('createdAt', '>=', since)
     .forUpdate()
     .select('id', 'endpointId', 'attempts');
-  await resend(trx, jobs, failed);
+  await resend(trx, failed);
   await recordAudit(trx, actor, {
     action: 'webhook_endpoint.recovered',
     entityType: 'webhook_endpoint',
@@ -77,7 +69,7 @@ export async function recoverEndpoint(trx: Transaction, jobs: Jobs, actor: Actor
 }
 
 // A `webhook.test` event, recorded like any other and sent to this endpoint only.
-export async function sendTestEvent(trx: Transaction, jobs: Jobs, actor: Actor, id: string) {
+export async function sendTestEvent(trx: Transaction, actor: Actor, id: string) {
   const endpoint = assertEnabled(await findEndpoint(trx, actor.scope, id));
   const data = { endpointId: id, partnerId: endpoint.partnerId, message: 'A test event from Tessera' };
   const event = await recordEvent(trx, { tenantId: endpoint.tenantId, type: TEST_EVENT, subject: id, data });
@@ -90,6 +82,6 @@ export async function sendTestEvent(trx: Transaction, jobs: Jobs, actor: Actor, 
       body: messageBody({ ...event, type: TEST_EVENT, data }),
     })
     .returning(['id', 'endpointId', 'attempts']);
-  await enqueueDeliveries(jobs, trx, [{ messageId: message.id, attempt: 1, endpointId: id }]);
+  await wakeDispatchers(trx);
   return { messageId: message.id, eventId: String(event.id), type: TEST_EVENT };
 }

@@ -204,7 +204,7 @@ export const webhookRoutes: ServerRoute[] = [
     handler: (request, h) =>
       mutate(request, h, async (trx) => ({
         status: 202,
-        body: await retryMessage(trx, request.server.app.jobs, actorOf(request), id(request)),
+        body: await retryMessage(trx, actorOf(request), id(request)),
       })),
   },
   {
@@ -225,7 +225,6 @@ export const webhookRoutes: ServerRoute[] = [
         status: 202,
         body: await recoverEndpoint(
           trx,
-          request.server.app.jobs,
           actorOf(request),
           id(request),
           payloadOf<{ since: Date }>(request).since,
@@ -245,7 +244,7 @@ export const webhookRoutes: ServerRoute[] = [
     handler: (request, h) =>
       mutate(request, h, async (trx) => ({
         status: 202,
-        body: await sendTestEvent(trx, request.server.app.jobs, actorOf(request), id(request)),
+        body: await sendTestEvent(trx, actorOf(request), id(request)),
       })),
   },
 ];
