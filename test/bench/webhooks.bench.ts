@@ -19,11 +19,16 @@ const BATCH = 100;
 // Tessera's delivery concurrency per process (TESSERA_WEBHOOK_WORKER_CONCURRENCY), used for both runs.
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const DELIVERIES = EVENTS * ENDPOINTS;
+// The steady run: events committed at this rate (each one delivered to every endpoint), below capacity,
+// so that commit→receipt shows the latency of a load the system sustains, not of a draining backlog.
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 40);
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 15);
 
 // The receiver answers 200 at once and notes when each (event, endpoint) arrived.
 async function startReceiver() {
   const arrivals = new Map<string, number>();
   let count = 0;
+  let expected = DELIVERIES;
   let done: () => void = () => {};
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -33,19 +38,24 @@ async function startReceiver() {
       const { id } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string };
       arrivals.set(`${id} ${request.url}`, at);
       response.writeHead(200).end('ok');
-      if (++count === DELIVERIES) done();
+      if (++count === expected) done();
     });
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const all = new Promise<void>((resolve) => {
-    done = resolve;
-  });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     arrivals,
-    all,
+    // Resolves once `deliveries` more have arrived.
+    expect: (deliveries: number) => {
+      arrivals.clear();
+      count = 0;
+      expected = deliveries;
+      return new Promise<void>((resolve) => {
+        done = resolve;
+      });
+    },
     reset: () => {
       arrivals.clear();
       count = 0;
@@ -96,9 +106,10 @@ async function throughTessera(
   const db = openDatabase(databaseUrl, 2);
   try {
     const tenantId = (await db('tenants').where({ name: 'default' }).first()).id;
+    const all = receiver.expect(DELIVERIES);
     const started = performance.now() + performance.timeOrigin;
     const committedAt = await commitEvents(db, tenantId);
-    await receiver.all;
+    await all;
     const finished = performance.now() + performance.timeOrigin;
     const latencies = [...receiver.arrivals].map(
       ([key, at]) => at - (committedAt.get(key.split(' ')[0]) ?? at),
@@ -106,6 +117,45 @@ async function throughTessera(
     latencies.sort((a, b) => a - b);
     return {
       perSecond: DELIVERIES / ((finished - started) / 1000),
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+    };
+  } finally {
+    await db.destroy();
+  }
+}
+
+// Events committed at STEADY_RATE a second, in ticks of 100 ms, after the backlog run has drained.
+async function steadyLoad(receiver: Awaited<ReturnType<typeof startReceiver>>, databaseUrl: string) {
+  const db = openDatabase(databaseUrl, 2);
+  try {
+    const tenantId = (await db('tenants').where({ name: 'default' }).first()).id;
+    const events = STEADY_RATE * STEADY_SECONDS;
+    const all = receiver.expect(events * ENDPOINTS);
+    const committedAt = new Map<string, number>();
+    const started = performance.now();
+    for (let tick = 0; tick < STEADY_SECONDS * 10; tick++) {
+      const wait = started + tick * 100 - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const rows = await db('events')
+        .insert(
+          Array.from({ length: STEADY_RATE / 10 }, (_, i) => ({
+            tenantId,
+            type: 'ledger.credited',
+            subject: `steady-${tick}-${i}`,
+            data: JSON.stringify({ memberRef: `steady-${tick}-${i}`, amount: 100, source: 'pos' }),
+          })),
+        )
+        .returning('id');
+      const at = performance.now() + performance.timeOrigin;
+      for (const row of rows as Array<{ id: string }>) committedAt.set(String(row.id), at);
+    }
+    await all;
+    const latencies = [...receiver.arrivals]
+      .map(([key, at]) => at - (committedAt.get(key.split(' ')[0]) ?? at))
+      .sort((a, b) => a - b);
+    return {
+      perSecond: STEADY_RATE * ENDPOINTS,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
     };
@@ -154,6 +204,7 @@ try {
     TESSERA_WEBHOOK_WORKER_CONCURRENCY: String(CONCURRENCY),
   });
   let tessera: Awaited<ReturnType<typeof throughTessera>> & { statements: number };
+  let steady: Awaited<ReturnType<typeof steadyLoad>>;
   try {
     process.stdout.write(
       `Delivering ${EVENTS} events to ${ENDPOINTS} endpoints (${DELIVERIES} deliveries)...\n`,
@@ -162,6 +213,8 @@ try {
     const counted = await counter.during(() => throughTessera(server.url, adminKey, receiver, database.url));
     await counter.close();
     tessera = { ...counted.result, statements: counted.statements };
+    process.stdout.write(`Committing ${STEADY_RATE} events/s for ${STEADY_SECONDS} s...\n`);
+    steady = await steadyLoad(receiver, database.url);
   } finally {
     await server.stop();
   }
@@ -178,6 +231,7 @@ try {
       '| run | deliveries | deliveries/s | p50 ms commit→receipt | p99 ms commit→receipt |',
       '|---|---:|---:|---:|---:|',
       `| Tessera (fan-out + queue + signed POST) | ${DELIVERIES} | ${tessera.perSecond.toFixed(0)} | ${tessera.p50.toFixed(0)} | ${tessera.p99.toFixed(0)} |`,
+      `| Tessera, steady: ${STEADY_RATE} events/s committed | ${STEADY_RATE * STEADY_SECONDS * ENDPOINTS} | ${steady.perSecond.toFixed(0)} (offered) | ${steady.p50.toFixed(0)} | ${steady.p99.toFixed(0)} |`,
       `| bare got POST loop (ceiling) | ${DELIVERIES} | ${ceiling.perSecond.toFixed(0)} | – | – |`,
       '',
       `Tessera / bare got: ${(tessera.perSecond / ceiling.perSecond).toFixed(2)}×`,
