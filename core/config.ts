@@ -147,7 +147,7 @@ const variables = {
   TESSERA_WEBHOOK_DISABLE_AFTER_HOURS: ['webhookDisableAfterHours', Joi.number().min(1), '120'],
   TESSERA_WEBHOOK_ENDPOINT_CONCURRENCY: ['webhookEndpointConcurrency', int(1, 100), '4'],
   TESSERA_WEBHOOK_WORKER_CONCURRENCY: ['webhookWorkerConcurrency', int(1, 200), '8'],
-  TESSERA_WEBHOOK_FANOUT_INTERVAL_MS: ['webhookFanoutIntervalMs', int(10, 60_000), '500'],
+  TESSERA_WEBHOOK_FANOUT_INTERVAL_MS: ['webhookFanoutIntervalMs', int(10, 60_000), '100'],
   TESSERA_WEBHOOK_RECOVERY_SECONDS: ['webhookRecoverySeconds', int(1, 3600), '30'],
   TESSERA_INBOUND_TOLERANCE_SECONDS: ['inboundToleranceSeconds', int(1, 3600), '300'],
   TESSERA_INBOUND_MAX_BYTES: ['inboundMaxBytes', int(1024), '1048576'],

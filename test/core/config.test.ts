@@ -31,7 +31,7 @@ t.test('every default, with no variable set, has its parsed type and value', asy
     webhookDisableAfterHours: 120,
     webhookEndpointConcurrency: 4,
     webhookWorkerConcurrency: 8,
-    webhookFanoutIntervalMs: 500,
+    webhookFanoutIntervalMs: 100,
     webhookRecoverySeconds: 30,
     inboundToleranceSeconds: 300,
     inboundMaxBytes: 1_048_576,
