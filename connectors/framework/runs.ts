@@ -219,7 +219,7 @@ export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
     });
     if (connector.writeBack) {
       const errors = await writeBack(
-        deps,
+        deps.db,
         connector,
         { connection: opened, log, http },
         connection.writeBackCursor,

@@ -3,17 +3,17 @@
 // moves past a batch once the connector has taken it; the records it could not write are reported on
 // the run, not retried forever.
 
+import type { Database } from '../../core/db/database.ts';
 import { formatCursor } from '../../core/events/cursor.ts';
 import { clientCursor, presentEvent, readCommitted } from '../../core/events/outbox.ts';
 import type { Connector, WriteBackContext } from './connector.ts';
 import { Connection, type RecordError } from './model.ts';
-import type { RunDeps } from './runs.ts';
 
 const BATCH = 200;
 
 // `cursor`: where the connection's write-back stopped, as its row was read when the run started.
 export async function writeBack(
-  deps: RunDeps,
+  db: Database,
   connector: Connector,
   context: WriteBackContext<Record<string, unknown>, Record<string, unknown>>,
   cursor: string | null,
@@ -24,7 +24,7 @@ export async function writeBack(
   let after = clientCursor(cursor ?? undefined);
   const failed: RecordError[] = [];
   for (;;) {
-    const events = await readCommitted(deps.db, {
+    const events = await readCommitted(db, {
       after,
       tenantId: connection.tenantId,
       types,
@@ -33,7 +33,7 @@ export async function writeBack(
     if (events.length === 0) break;
     failed.push(...(await connector.writeBack(context, events.map(presentEvent))));
     after = events[events.length - 1].cursor;
-    await Connection.query(deps.db)
+    await Connection.query(db)
       .findById(connection.id)
       .patch({ writeBackCursor: formatCursor(after) });
     if (events.length < BATCH) break;
