@@ -21,6 +21,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const DELIVERIES = EVENTS * ENDPOINTS;
 // The steady run: events committed at this rate (each one delivered to every endpoint), below capacity,
 // so that commit→receipt shows the latency of a load the system sustains, not of a draining backlog.
+// Committed in ticks of 100 ms: a multiple of 10.
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 40);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 15);
 
