@@ -142,6 +142,8 @@ export interface SentAttempt {
   endpoint: EndpointRow;
   message: MessageRow;
   startedAt: Date;
+  // Measured when the answer came, not when the attempt is recorded (records wait for their batch).
+  durationMs: number;
   outcome: Outcome;
   ok: boolean;
 }
@@ -150,13 +152,13 @@ export interface SentAttempt {
 // the whole batch; the leases are given back. Answers the messages whose attempt this worker recorded:
 // one missing stalled past its lease, and another worker recorded that attempt.
 async function recordAttempts(trx: Transaction, sent: SentAttempt[]): Promise<Set<string>> {
-  const input = sent.map(({ message, startedAt, outcome, ok }) => ({
+  const input = sent.map(({ message, startedAt, durationMs, outcome, ok }) => ({
     message_id: message.id,
     attempt: message.attempts + 1,
     prior: message.attempts,
     started_at: startedAt.toISOString(),
     status_code: outcome.statusCode,
-    duration_ms: Date.now() - startedAt.getTime(),
+    duration_ms: durationMs,
     response_body: outcome.body,
     error: outcome.error,
     delivered: ok,
@@ -210,6 +212,7 @@ export async function deliver(deps: DeliveryDeps, claimed: ClaimedMessage): Prom
   }
   const startedAt = new Date();
   const outcome = await post(deps.config, endpoint, message);
+  const durationMs = Date.now() - startedAt.getTime();
   const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
-  return { endpoint, message, startedAt, outcome, ok };
+  return { endpoint, message, startedAt, durationMs, outcome, ok };
 }

@@ -8,9 +8,6 @@ export type QueueOptions = Omit<Queue, 'name'>;
 
 export interface NewJob<T extends object> {
   data: T;
-  // Jobs of one group share the group's concurrency limit (a webhook endpoint, a connector account).
-  group?: string;
-  startAfter?: Date;
   // With a `stately` queue, one queued and one active job per key (one run per connection).
   singletonKey?: string;
 }
@@ -63,8 +60,6 @@ export async function enqueueOn<T extends object>(
     queue,
     jobs.map((job) => ({
       data: job.data,
-      group: job.group ? { id: job.group } : undefined,
-      startAfter: job.startAfter,
       singletonKey: job.singletonKey,
     })),
     { db: onTransaction(trx) },

@@ -16,6 +16,34 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+// Latencies and failures of one run, and its summary once it is over.
+function recorder(name: string) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  return {
+    started,
+    done: (since: number) => latencies.push(performance.now() - since),
+    failed: (error: unknown) => {
+      errors++;
+      if (errors <= 3) process.stderr.write(`${name}: ${(error as Error).message}\n`);
+    },
+    result: (): LoadResult => {
+      const elapsed = (performance.now() - started) / 1000;
+      latencies.sort((a, b) => a - b);
+      return {
+        name,
+        operations: latencies.length,
+        seconds: elapsed,
+        perSecond: latencies.length / elapsed,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        errors,
+      };
+    },
+  };
+}
+
 // Each worker runs `operation` back to back until the time is up; latency is per operation, in ms.
 export async function runLoad(
   name: string,
@@ -23,34 +51,16 @@ export async function runLoad(
   seconds: number,
   operation: (worker: number) => Promise<void>,
 ): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
+  const run = recorder(name);
+  const deadline = run.started + seconds * 1000;
   const worker = async (index: number) => {
     while (performance.now() < deadline) {
       const begin = performance.now();
-      try {
-        await operation(index);
-        latencies.push(performance.now() - begin);
-      } catch (error) {
-        errors++;
-        if (errors <= 3) process.stderr.write(`${name}: ${(error as Error).message}\n`);
-      }
+      await operation(index).then(() => run.done(begin), run.failed);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    name,
-    operations: latencies.length,
-    seconds: elapsed,
-    perSecond: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    errors,
-  };
+  return run.result();
 }
 
 // Open loop: operations start on a fixed schedule (`rate` a second) whether or not earlier ones have
@@ -61,39 +71,16 @@ export async function runOpenLoop(
   seconds: number,
   operation: () => Promise<void>,
 ): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const total = Math.round(rate * seconds);
-  const inFlight: Promise<void>[] = [];
-  for (let n = 0; n < total; n++) {
-    const scheduled = started + (n * 1000) / rate;
+  const run = recorder(name);
+  const inFlight: Promise<unknown>[] = [];
+  for (let n = 0; n < Math.round(rate * seconds); n++) {
+    const scheduled = run.started + (n * 1000) / rate;
     const wait = scheduled - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    inFlight.push(
-      operation().then(
-        () => {
-          latencies.push(performance.now() - scheduled);
-        },
-        (error) => {
-          errors++;
-          if (errors <= 3) process.stderr.write(`${name}: ${(error as Error).message}\n`);
-        },
-      ),
-    );
+    inFlight.push(operation().then(() => run.done(scheduled), run.failed));
   }
   await Promise.all(inFlight);
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    name,
-    operations: latencies.length,
-    seconds: elapsed,
-    perSecond: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    errors,
-  };
+  return run.result();
 }
 
 export function machine(): string {

@@ -4,7 +4,9 @@ import t from 'tap';
 import type { SentAttempt } from '../../webhooks/delivery.ts';
 import { attemptRecorder } from '../../webhooks/dispatcher.ts';
 import { claimDue } from '../../webhooks/queue.ts';
+import { startReceiver } from '../fakes/webhook-receiver.ts';
 import { startTestTessera } from '../helpers/tessera.ts';
+import { messagesWith } from '../helpers/webhooks.ts';
 
 // An API-only process: no dispatcher of its own claims the messages these tests make.
 const app = await startTestTessera(t, { TESSERA_ROLES: 'api' });
@@ -90,6 +92,7 @@ t.test('a batch of records that fails half-way records the good attempts, one by
   const sent = (c: (typeof claimed)[number]): SentAttempt => ({
     ...c,
     startedAt: new Date(),
+    durationMs: 12,
     outcome: { statusCode: 200, body: 'ok', error: null, retryAfter: undefined },
     ok: true,
   });
@@ -126,3 +129,28 @@ t.test('a batch of records that fails half-way records the good attempts, one by
   );
   t.equal(attempts.length, 3, 'one attempt row each');
 });
+
+t.test(
+  'with the default fan-out and retry schedule, a message is delivered and a failure retried',
+  async (t) => {
+    // Only the address guard is opened, so that the local receiver can be reached.
+    const receiver = await startReceiver((_r, index) => (index === 0 ? { status: 500 } : { status: 200 }));
+    t.teardown(() => receiver.close());
+    const worker = await startTestTessera(t, {
+      TESSERA_WEBHOOK_ALLOW_HTTP: 'true',
+      TESSERA_WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1',
+    });
+    const endpoint = await worker.api('POST', '/v1/webhook-endpoints', {
+      body: { url: receiver.url, eventTypes: ['member.*'] },
+    });
+    t.equal(endpoint.status, 201);
+    await worker.api('PUT', '/v1/members/default-1', { body: { name: 'Default' } });
+    const [failed, retried] = await receiver.waitFor(2);
+    t.equal(retried.headers['webhook-id'], failed.headers['webhook-id'], 'the same message, sent again');
+    const messages = await messagesWith(worker, endpoint.body.id, 'delivered');
+    t.same(
+      messages[0].attempts.map((a) => a.statusCode),
+      [500, 200],
+    );
+  },
+);
