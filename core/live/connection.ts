@@ -1,6 +1,7 @@
 // Owns one live client: its subscription, the replay from `since` and the hand-over to live events
 // without gap or duplicate (every event is sent only past the last cursor sent), snapshots, and the
 // buffer limit past which a client that does not read is dropped with "resume with since".
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { getCampaign, presentCampaign } from '../campaigns/service.ts';
 import type { Database } from '../db/database.ts';
@@ -18,6 +19,23 @@ import {
   typesOf,
 } from './channels.ts';
 import { CLOSE, clientMessage } from './protocol.ts';
+
+// An event's message is the same for every client it reaches: encoded once, sent many times.
+const encoded = new WeakMap<LiveEvent, Buffer>();
+function eventMessage(live: LiveEvent): Buffer {
+  let message = encoded.get(live);
+  if (!message) {
+    const text = JSON.stringify({ type: 'event', cursor: formatCursor(live.position), event: live.event });
+    message = Buffer.from(text);
+    encoded.set(live, message);
+  }
+  return message;
+}
+
+// Where a connection files its subscription so that the process offers it only events it may reach.
+export interface Filing {
+  file: (connection: LiveConnection, subscription: Subscription) => void;
+}
 
 export interface Principal {
   tenantId: string;
@@ -51,9 +69,12 @@ function orNull(error: unknown): null {
 
 export class LiveConnection {
   readonly #ws: WebSocket;
+  // The TCP socket under the websocket: corked while a batch of events is written.
+  readonly #socket: Duplex;
   readonly #principal: Principal;
   readonly #db: Database;
   readonly #bufferLimit: number;
+  readonly #filing: Filing;
   #subscription: Subscription | null = null;
   #last: EventCursor | null = null;
   #held: LiveEvent[] | null = null;
@@ -61,8 +82,15 @@ export class LiveConnection {
   #dropped = false;
   alive = true;
 
-  constructor(ws: WebSocket, principal: Principal, db: Database, bufferLimit: number) {
+  constructor(
+    ws: WebSocket,
+    socket: Duplex,
+    principal: Principal,
+    { db, bufferLimit, filing }: { db: Database; bufferLimit: number; filing: Filing },
+  ) {
     this.#ws = ws;
+    this.#socket = socket;
+    this.#filing = filing;
     this.#principal = principal;
     this.#db = db;
     this.#bufferLimit = bufferLimit;
@@ -90,9 +118,17 @@ export class LiveConnection {
   }
 
   #send(message: object) {
+    this.#sendText(JSON.stringify(message));
+  }
+
+  #sendText(text: string | Buffer) {
     if (this.#dropped) return;
-    if (this.#ws.bufferedAmount > this.#bufferLimit) return this.drop();
-    this.#ws.send(JSON.stringify(message));
+    if (this.#overLimit()) return this.drop();
+    this.#ws.send(text, { binary: false });
+  }
+
+  #overLimit() {
+    return this.#ws.bufferedAmount > this.#bufferLimit;
   }
 
   drop() {
@@ -105,20 +141,31 @@ export class LiveConnection {
     this.#send({ type: 'error', code, message });
   }
 
-  #emit(live: LiveEvent) {
+  // Within a batch the buffer limit was checked once, before it.
+  #emit(live: LiveEvent, inBatch = false) {
     if (!cursorAfter(live.position, this.#last)) return;
     this.#last = live.position;
-    this.#send({ type: 'event', cursor: formatCursor(live.position), event: live.event });
+    if (inBatch) this.#ws.send(eventMessage(live), { binary: false });
+    else this.#sendText(eventMessage(live));
   }
 
-  // From the hub, in commit order.
+  // From the hub, in commit order: a batch the client may reach. What was still unsent from earlier
+  // batches decides whether the client keeps up; the batch itself leaves in one write.
   offer(events: LiveEvent[]) {
     const subscription = this.#subscription;
     if (!subscription || this.#dropped) return;
-    for (const live of events) {
-      if (!reaches(subscription, live)) continue;
-      if (!this.#held) this.#emit(live);
-      else if (this.#held.push(live) > MAX_HELD) return this.drop();
+    const reached = events.filter((live) => reaches(subscription, live));
+    if (this.#held) {
+      if (this.#held.push(...reached) > MAX_HELD) this.drop();
+      return;
+    }
+    if (reached.length === 0) return;
+    if (this.#overLimit()) return this.drop();
+    this.#socket.cork();
+    try {
+      for (const live of reached) this.#emit(live, true);
+    } finally {
+      this.#socket.uncork();
     }
   }
 
@@ -167,6 +214,7 @@ export class LiveConnection {
     const filter = { ...request.filter, ...this.#limits() };
     const generation = ++this.#generation;
     this.#subscription = { tenantId, channels: request.channels, filter };
+    this.#filing.file(this, this.#subscription);
     this.#last = since;
     this.#held = since ? [] : null;
     this.#send({ type: 'subscribed', channels: request.channels, filter, since: request.since ?? null });

@@ -7,6 +7,7 @@ import type { Server } from '@hapi/hapi';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { bearerKey } from '../http/auth.ts';
 import { revokedKeys, scopeForKey } from '../tenancy/key-lookup.ts';
+import { Audience } from './audience.ts';
 import { CHANNEL_NAMES, type LiveEvent } from './channels.ts';
 import { LiveConnection, type Principal } from './connection.ts';
 import { startHub } from './hub.ts';
@@ -44,6 +45,7 @@ export function attachLiveFeed(server: Server) {
   const { db, config, logger } = server.app;
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const connections = new Map<WebSocket, LiveConnection>();
+  const audience = new Audience<LiveConnection>();
   const revoke = (keyIds: Set<string>) => {
     for (const connection of connections.values()) if (keyIds.has(connection.keyId)) connection.revoke();
   };
@@ -51,7 +53,15 @@ export function attachLiveFeed(server: Server) {
   const offer = (events: LiveEvent[]) => {
     const revoked = events.filter((live) => live.event.type === 'api_key.revoked');
     if (revoked.length) revoke(new Set(revoked.map((live) => String(live.event.data.keyId))));
-    for (const connection of connections.values()) connection.offer(events);
+    // Each connection gets the events it may reach as one batch, in commit order.
+    const batches = new Map<LiveConnection, LiveEvent[]>();
+    for (const live of events)
+      for (const connection of audience.candidates(live)) {
+        const batch = batches.get(connection);
+        if (batch) batch.push(live);
+        else batches.set(connection, [live]);
+      }
+    for (const [connection, batch] of batches) connection.offer(batch);
   };
   // And a periodic check, for a revocation whose event this process missed while it was away.
   const recheckKeys = async () => {
@@ -59,7 +69,7 @@ export function attachLiveFeed(server: Server) {
     revoke(await revokedKeys(db, ids));
   };
 
-  const accept = async (ws: WebSocket, request: IncomingMessage) => {
+  const accept = async (ws: WebSocket, request: IncomingMessage, socket: Duplex) => {
     // What the client sends while its credentials are checked is kept, not lost.
     const early: string[] = [];
     const keep = (data: Buffer) => early.push(data.toString());
@@ -69,14 +79,22 @@ export function attachLiveFeed(server: Server) {
     // When the credentials could not be checked (the database is out), the client should come back.
     if (principal === 'credentials_unverifiable') return ws.close(CLOSE.tryAgainLater, 'try_again_later');
     if (typeof principal === 'string') return ws.close(CLOSE.unauthorized, principal);
-    const connection = new LiveConnection(ws, principal, db, config.liveBufferBytes);
+    const connection = new LiveConnection(ws, socket, principal, {
+      db,
+      bufferLimit: config.liveBufferBytes,
+      filing: audience,
+    });
     for (const text of early) connection.receive(text);
     connections.set(ws, connection);
     ws.on('pong', () => {
       connection.alive = true;
     });
-    ws.on('close', () => connections.delete(ws));
-    ws.on('error', () => connections.delete(ws));
+    const forget = () => {
+      connections.delete(ws);
+      audience.remove(connection);
+    };
+    ws.on('close', forget);
+    ws.on('error', forget);
   };
 
   server.listener.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -84,7 +102,7 @@ export function attachLiveFeed(server: Server) {
       socket.destroy();
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => void accept(ws, request));
+    sockets.handleUpgrade(request, socket, head, (ws) => void accept(ws, request, socket));
   });
 
   let pings: NodeJS.Timeout | undefined;
