@@ -19,7 +19,7 @@ export interface EngineEvent {
   data: Record<string, unknown>;
 }
 
-export type EngineMember = EligibleMember & { id: string; externalRef: string };
+export type EngineMember = EligibleMember & { id: string; externalRef: string; status: string };
 
 export type Outcome = { campaignId: string; campaign: string } & (
   | {
@@ -38,8 +38,9 @@ export function screen(
   campaign: Campaign,
   at: Date,
   member: EngineMember,
-): 'outside_dates' | 'member_not_eligible' | null {
+): 'outside_dates' | 'member_inactive' | 'member_not_eligible' | null {
   if (at < campaign.startsAt || at >= campaign.endsAt) return 'outside_dates';
+  if (member.status === 'inactive') return 'member_inactive';
   return isEligible(campaign.eligibility, member) ? null : 'member_not_eligible';
 }
 

@@ -37,6 +37,8 @@ export async function sendReward(trx: Transaction, actor: Actor, input: RewardRe
   if (!member) throw notFound(`Member ${input.memberRef}`);
   if (campaign.status !== 'active') throw refuse('campaign_not_active');
   const screened = screen(campaign, new Date(), member);
+  if (screened === 'member_inactive')
+    throw domainError(409, 'not_eligible', 'The member is inactive and earns no new rewards');
   if (screened) throw refuse(screened === 'outside_dates' ? screened : 'not_eligible');
   // The member's lock keeps the per-member cap exact against concurrent events and sends.
   if (campaign.memberCapCount) await lockProgress(trx, campaign.id, member.id);

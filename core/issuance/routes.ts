@@ -5,7 +5,7 @@ import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.
 import { mutate } from '../http/mutation.ts';
 import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
-import { memberRef } from '../members/schema.ts';
+import { memberRef, memberStatus } from '../members/schema.ts';
 import { idParams, noBody } from '../payloads.ts';
 import { bulkApprovalAnswer, issuanceAnswer, issuancePage } from './schema.ts';
 import {
@@ -36,6 +36,7 @@ export const issuanceRoutes: ServerRoute[] = [
           status: Joi.string().valid(...STATUSES),
           campaignId: Joi.string().guid(),
           memberRef,
+          memberStatus: memberStatus.description('held issuances of leavers: inactive'),
           ...pageQuery,
         }),
       },

@@ -23,6 +23,9 @@ export const issuanceAnswer = Joi.object({
   decidedAt: nullable(Joi.date()),
   fulfilledAt: nullable(Joi.date()),
   voucherCode: nullable(Joi.string()).description('in full for admins, else its last 4 characters'),
+  memberStatus: Joi.string()
+    .valid('active', 'inactive')
+    .description("the member's status now (on reads): an inactive member's held issuance is flagged"),
 }).label('Issuance');
 
 export const issuancePage = pageOf(issuanceAnswer, 'IssuancePage');

@@ -34,7 +34,7 @@ export interface IssuingCampaign extends CampaignCounters {
   reward: Reward;
 }
 
-type WithCode = IssuanceRow & { voucherCode?: string | null };
+type WithCode = IssuanceRow & { voucherCode?: string | null; memberStatus?: string };
 
 export function presentIssuance(scope: Scope, row: WithCode) {
   const { tenantId: _t, memberId: _m, voucherCodeId: _v, voucherCode, ...shown } = row;
@@ -225,7 +225,8 @@ const withCode = (db: Queryable) =>
   Issuance.query(db)
     .alias('i')
     .leftJoin('voucherCodes as v', 'v.id', 'i.voucherCodeId')
-    .select('i.*', 'v.code as voucherCode')
+    .join('members as mb', 'mb.id', 'i.memberId')
+    .select('i.*', 'v.code as voucherCode', 'mb.status as memberStatus')
     .castTo<WithCode[]>();
 
 export async function getIssuance(db: Queryable, scope: Scope, id: string) {
@@ -236,6 +237,7 @@ export async function getIssuance(db: Queryable, scope: Scope, id: string) {
 
 export interface IssuanceQuery {
   status?: IssuanceStatus;
+  memberStatus?: 'active' | 'inactive';
   campaignId?: string;
   memberRef?: string;
   limit: number;
@@ -250,6 +252,7 @@ export async function listIssuances(db: Queryable, scope: Scope, query: Issuance
       if (query.status) q.where({ 'i.status': query.status });
       if (query.campaignId) q.where({ 'i.campaignId': query.campaignId });
       if (query.memberRef) q.where({ 'i.memberRef': query.memberRef });
+      if (query.memberStatus) q.where({ 'mb.status': query.memberStatus });
       if (after) q.where('i.id', '<', after);
     })
     .orderBy('i.id', 'desc')

@@ -15,6 +15,7 @@ export class Member extends TenantRow {
   declare tier: string | null;
   declare segments: string[];
   declare attributes: Record<string, unknown>;
+  declare status: 'active' | 'inactive';
   declare createdAt: Date;
   declare updatedAt: Date;
 }

@@ -6,7 +6,7 @@ import { mutate } from '../http/mutation.ts';
 import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { pageOf } from '../paging.ts';
-import { memberAnswer, memberFields, memberRef } from './schema.ts';
+import { memberAnswer, memberFields, memberRef, memberStatus } from './schema.ts';
 import {
   getMember,
   listMembers,
@@ -76,6 +76,7 @@ export const memberRoutes: ServerRoute[] = [
         query: Joi.object({
           segment: Joi.string().max(100),
           tier: Joi.string().max(50),
+          status: memberStatus,
           q: Joi.string().max(200).description('matches name, email or external reference'),
           ...pageQuery,
         }),

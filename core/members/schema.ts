@@ -6,6 +6,10 @@ export const memberRef = Joi.string()
   .pattern(/^[A-Za-z0-9._:@+-]{1,200}$/)
   .description("the member's id in the source system (letters, digits and . _ : @ + -)");
 
+export const memberStatus = Joi.string()
+  .valid('active', 'inactive')
+  .description('an inactive member (a leaver) keeps their history but earns no new rewards');
+
 const e164 = Joi.string()
   .pattern(/^\+[1-9]\d{6,14}$/)
   .message('{{#label}} must be an E.164 number such as +14155550123');
@@ -20,6 +24,7 @@ export const memberFields = Joi.object({
   tier: Joi.string().max(50).allow(null),
   segments: Joi.array().items(Joi.string().max(100)).max(100).unique(),
   attributes: freeForm({ maxBytes: 16_384 }).description('free-form attributes used by eligibility rules'),
+  status: memberStatus,
 }).label('MemberFields');
 
 const uuid = Joi.string().guid();
@@ -36,6 +41,7 @@ export const memberAnswer = Joi.object({
   tier: nullable(Joi.string()),
   segments: Joi.array().items(Joi.string()).required(),
   attributes: Joi.object().unknown(true).required(),
+  status: memberStatus.required(),
   createdAt: Joi.date().required(),
   updatedAt: Joi.date().required(),
 }).label('Member');

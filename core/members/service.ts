@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { type AuditEntry, recordAudit, recordAudits } from '../audit/log.ts';
 import { type Queryable, rowsOf, type Transaction } from '../db/database.ts';
 import { notFound } from '../errors.ts';
-import { type NewEvent, recordEvent, recordEvents } from '../events/outbox.ts';
+import { type NewEvent, recordEvents } from '../events/outbox.ts';
 import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
 import { type Actor, type Scope, type Writer, writerOf } from '../tenancy/scope.ts';
 import { Member } from './model.ts';
@@ -18,7 +18,11 @@ export interface MemberInput {
   tier?: string | null;
   segments?: string[];
   attributes?: Record<string, unknown>;
+  // A leaver is inactive: kept, with their history, but earning nothing new.
+  status?: MemberStatus;
 }
+
+export type MemberStatus = 'active' | 'inactive';
 
 const FIELDS = [
   'name',
@@ -30,6 +34,7 @@ const FIELDS = [
   'tier',
   'segments',
   'attributes',
+  'status',
 ] as const;
 
 export function presentMember(row: Member) {
@@ -44,30 +49,41 @@ function columns(input: MemberInput): Partial<MemberInput> {
 
 function announcement(row: Member, changed: string[] | null) {
   const type = changed ? 'member.updated' : 'member.created';
-  const event: NewEvent = {
-    tenantId: row.tenantId,
-    type,
-    subject: row.externalRef,
-    data: {
-      memberRef: row.externalRef,
-      tier: row.tier,
-      segments: row.segments,
-      country: row.country,
-      ...(changed && { changed }),
+  const events: NewEvent[] = [
+    {
+      tenantId: row.tenantId,
+      type,
+      subject: row.externalRef,
+      data: {
+        memberRef: row.externalRef,
+        tier: row.tier,
+        segments: row.segments,
+        country: row.country,
+        status: row.status,
+        ...(changed && { changed }),
+      },
     },
-  };
+  ];
+  // A change of status is news of its own, for whoever stops or resumes rewarding the member.
+  if (changed?.includes('status'))
+    events.push({
+      tenantId: row.tenantId,
+      type: row.status === 'inactive' ? 'member.deactivated' : 'member.reactivated',
+      subject: row.externalRef,
+      data: { memberRef: row.externalRef, status: row.status },
+    });
   const audit: AuditEntry = {
     action: type,
     entityType: 'member',
     entityId: row.externalRef,
     summary: changed ? `Member updated: ${changed.join(', ')}` : 'Member created',
   };
-  return { event, audit };
+  return { events, audit };
 }
 
 async function announce(trx: Transaction, writer: Writer, row: Member, changed: string[] | null) {
-  const { event, audit } = announcement(row, changed);
-  await recordEvent(trx, event);
+  const { events, audit } = announcement(row, changed);
+  await recordEvents(trx, events);
   await recordAudit(trx, writer, audit);
 }
 
@@ -192,7 +208,7 @@ async function upsertDistinct(trx: Transaction, writer: Writer, upserts: MemberU
   });
   await recordEvents(
     trx,
-    announced.map(({ event }) => event),
+    announced.flatMap(({ events }) => events),
   );
   await recordAudits(
     trx,
@@ -213,7 +229,7 @@ async function upsertDistinct(trx: Transaction, writer: Writer, upserts: MemberU
 // A page of members travels as one JSON parameter, read back by jsonb_to_recordset: a few thousand rows
 // bound one value each would cost more to bind than to insert (test/bench/salesforce.bench.ts).
 const MEMBER_RECORD = `external_ref text, name text, email text, phone text, whatsapp text,
-  preferred_channel text, country text, tier text, segments text[], attributes jsonb`;
+  preferred_channel text, country text, tier text, segments text[], attributes jsonb, status text`;
 
 function memberRecord(externalRef: string, input: MemberInput): Record<string, unknown> {
   return {
@@ -227,6 +243,7 @@ function memberRecord(externalRef: string, input: MemberInput): Record<string, u
     tier: input.tier,
     segments: input.segments,
     attributes: input.attributes,
+    status: input.status,
   };
 }
 
@@ -244,9 +261,9 @@ async function insertMembers(trx: Transaction, tenantId: string, fresh: MemberUp
   if (fresh.length === 0) return new Map<string, Member>();
   const result = await trx.raw(
     `INSERT INTO members (tenant_id, external_ref, name, email, phone, whatsapp, preferred_channel, country,
-       tier, segments, attributes)
+       tier, segments, attributes, status)
      SELECT CAST(? AS uuid), v.external_ref, v.name, v.email, v.phone, v.whatsapp, v.preferred_channel,
-       v.country, v.tier, COALESCE(v.segments, '{}'), COALESCE(v.attributes, '{}')
+       v.country, v.tier, COALESCE(v.segments, '{}'), COALESCE(v.attributes, '{}'), COALESCE(v.status, 'active')
      FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(${MEMBER_RECORD})
      ON CONFLICT (tenant_id, external_ref) DO NOTHING
      RETURNING *`,
@@ -267,7 +284,7 @@ async function updateMembers(
   const result = await trx.raw(
     `UPDATE members AS m SET name = v.name, email = v.email, phone = v.phone, whatsapp = v.whatsapp,
        preferred_channel = v.preferred_channel, country = v.country, tier = v.tier, segments = v.segments,
-       attributes = v.attributes, updated_at = now()
+       attributes = v.attributes, status = v.status, updated_at = now()
      FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(${MEMBER_RECORD})
      WHERE m.tenant_id = CAST(? AS uuid) AND m.external_ref = v.external_ref
      RETURNING m.*`,
@@ -292,6 +309,7 @@ export async function getMember(db: Queryable, scope: Scope, externalRef: string
 }
 
 export interface MemberQuery {
+  status?: MemberStatus;
   segment?: string;
   tier?: string;
   q?: string;
@@ -306,6 +324,7 @@ export async function listMembers(db: Queryable, scope: Scope, query: MemberQuer
     .modify((q) => {
       if (query.segment) q.whereRaw('segments @> ARRAY[?]::text[]', [query.segment]);
       if (query.tier) q.where('tier', query.tier);
+      if (query.status) q.where('status', query.status);
       if (query.q) {
         const like = `%${query.q.replace(/[\\%_]/g, '\\$&')}%`;
         q.where((w) =>

@@ -251,3 +251,49 @@ t.test('a dry run shows what events would produce and writes nothing', async (t)
   t.equal((await app.api('GET', '/v1/issuances')).body.data.length, 0);
   t.equal((await app.db('campaign_progress').count('* as n').first())?.n, 0);
 });
+
+t.test('an inactive member (a leaver) earns nothing new; held rewards are flagged', async (t) => {
+  const app = await startTestTessera(t);
+  const held = await activeCampaign(app, { approval: 'manual' });
+  const visit = eventPoster(app);
+  const pending = (await visit('m-leaver', day(1))).outcomes[0];
+  t.match(pending, { outcome: 'issued', issuance: { status: 'pending_approval' } });
+
+  const left = await app.api('PUT', '/v1/members/m-leaver', { body: { status: 'inactive' } });
+  t.equal(left.status, 200, JSON.stringify(left.body));
+  t.equal(left.body.status, 'inactive');
+  const events = await app.db('events').where({ subject: 'm-leaver' }).orderBy('id').pluck('type');
+  t.same(events.slice(-2), ['member.updated', 'member.deactivated']);
+  t.same(
+    (await app.api('GET', '/v1/members?status=inactive')).body.data.map(
+      (m: { externalRef: string }) => m.externalRef,
+    ),
+    ['m-leaver'],
+  );
+
+  t.match((await visit('m-leaver', day(2))).outcomes, [
+    { outcome: 'not_eligible', reason: 'member_inactive' },
+  ]);
+  const sent = await app.api('POST', '/v1/issuances', {
+    body: { campaignId: held.id, memberRef: 'm-leaver' },
+  });
+  t.equal(sent.status, 409);
+  t.equal(sent.body.error.code, 'not_eligible');
+  await visit('m-stays', day(2));
+  const flagged = await app.api('GET', '/v1/issuances?status=pending_approval&memberStatus=inactive');
+  t.same(
+    flagged.body.data.map((i: { id: string; memberStatus: string }) => [i.id, i.memberStatus]),
+    [[pending.issuance.id, 'inactive']],
+  );
+
+  await app.api('PUT', '/v1/members/m-leaver', { body: { status: 'active' } });
+  t.equal(
+    (await app.db('events').where({ subject: 'm-leaver' }).orderBy('id', 'desc').first()).type,
+    'member.reactivated',
+  );
+  t.match(
+    (await visit('m-leaver', day(3))).outcomes,
+    [{ outcome: 'issued' }],
+    'a returning member earns again',
+  );
+});
