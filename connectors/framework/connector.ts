@@ -42,6 +42,8 @@ export interface Counts {
   created?: number;
   updated?: number;
   unchanged?: number;
+  // Members this run turned inactive (a leaver).
+  deactivated?: number;
   failed?: number;
 }
 
@@ -53,8 +55,15 @@ export interface SyncContext<C, K> {
   http: Got;
   // Runs `work` in one transaction with the new cursor and the page's counts: a run that dies resumes
   // after the last page committed.
+  // A vendor that rotates a credential (a new refresh token) has it stored, sealed, in the same
+  // transaction: the page and the credential that fetched it commit together or not at all.
   commitPage: (
-    work: (trx: Transaction) => Promise<{ cursor: unknown; counts: Counts; errors?: RecordError[] }>,
+    work: (trx: Transaction) => Promise<{
+      cursor: unknown;
+      counts: Counts;
+      errors?: RecordError[];
+      credentials?: K;
+    }>,
   ) => Promise<void>;
 }
 

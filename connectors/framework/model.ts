@@ -44,6 +44,7 @@ export class ConnectorRun extends TenantRow {
   declare created: number;
   declare updated: number;
   declare unchanged: number;
+  declare deactivated: number;
   declare failed: number;
   declare errors: RecordError[];
   declare failure: { code: string; message: string } | null;

@@ -11,13 +11,14 @@ import type { Scope } from '../../core/tenancy/scope.ts';
 import { type Connectors, openConnection } from './connections.ts';
 import { ConnectorError, type Counts } from './connector.ts';
 import { Connection, ConnectorRun, type RecordError, type RunTrigger } from './model.ts';
+import { seal } from './secrets.ts';
 import { type VendorSettings, vendorHttp } from './vendor-http.ts';
 import { writeBack } from './write-back.ts';
 
 export const SYNC_QUEUE = 'connector-sync';
 const KEPT_ERRORS = 100;
 const PROGRESS_EVERY_MS = 1_000;
-const COUNTS = ['fetched', 'created', 'updated', 'unchanged', 'failed'] as const;
+const COUNTS = ['fetched', 'created', 'updated', 'unchanged', 'deactivated', 'failed'] as const;
 
 export interface SyncJob {
   runId: string;
@@ -207,9 +208,16 @@ export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
         deps.db.transaction(async (trx) => {
           const page = await work(trx);
           opened.cursor = page.cursor;
+          const rotated = page.credentials
+            ? {
+                credentials: seal(deps.connectors.secretKey, page.credentials),
+                credentialsUpdatedAt: new Date(),
+              }
+            : {};
+          if (page.credentials) opened.credentials = page.credentials;
           await Connection.query(trx)
             .findById(connection.id)
-            .patch({ cursor: page.cursor as object });
+            .patch({ cursor: page.cursor as object, ...rotated });
           const counted = await addCounts(trx, run.id, page.counts, page.errors ?? []);
           if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
             lastProgress = Date.now();

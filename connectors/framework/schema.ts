@@ -70,7 +70,14 @@ export const runAnswer = Joi.object({
   queuedAt: Joi.date().required(),
   startedAt: nullable(Joi.date()),
   finishedAt: nullable(Joi.date()),
-  counts: Joi.object({ fetched: count, created: count, updated: count, unchanged: count, failed: count })
+  counts: Joi.object({
+    fetched: count,
+    created: count,
+    updated: count,
+    unchanged: count,
+    deactivated: count,
+    failed: count,
+  })
     .required()
     .label('RunCounts'),
   errors: Joi.array()

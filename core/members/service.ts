@@ -93,6 +93,8 @@ const changedFields = (existing: Member, input: MemberInput) =>
 export interface UpsertedMember {
   created: boolean;
   changed: boolean;
+  // An existing member's status changed (deactivated or reactivated).
+  statusChanged?: boolean;
   member: Member;
 }
 
@@ -123,7 +125,7 @@ export async function upsertMember(
     .$query(trx)
     .patchAndFetch({ ...columns(input), updatedAt: trx.fn.now() as unknown as Date });
   await announce(trx, writer, updated, changed);
-  return { created: false, changed: true, member: updated };
+  return { created: false, changed: true, member: updated, statusChanged: changed.includes('status') };
 }
 
 export interface MemberUpsert {
@@ -221,7 +223,7 @@ async function upsertDistinct(trx: Transaction, writer: Writer, upserts: MemberU
     if (created) return { created: true, changed: true, member: created };
     const member = updated.get(ref);
     return member
-      ? { created: false, changed: true, member }
+      ? { created: false, changed: true, member, statusChanged: changedOf.get(ref)?.includes('status') }
       : { created: false, changed: false, member: known.get(ref) as Member };
   });
 }

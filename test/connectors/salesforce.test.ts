@@ -132,7 +132,7 @@ t.test('contacts sync page by page into members; a second run takes only what ch
   t.equal(runIds.size, 1, 'one run for concurrent sync requests');
   const run = await runToEnd(app, [...runIds][0]);
   t.equal(run.status, 'succeeded', JSON.stringify(run.failure));
-  t.same(run.counts, { fetched: 2500, created: 2500, updated: 0, unchanged: 0, failed: 0 });
+  t.same(run.counts, { fetched: 2500, created: 2500, updated: 0, unchanged: 0, deactivated: 0, failed: 0 });
   t.equal(fake.queries.length, 1, 'one SOQL query, then queryMore');
 
   const member = await app.api('GET', `/v1/members/${people[7].Id}`);
@@ -273,10 +273,10 @@ t.test('Outbound Messages become source events once, from the connection’s org
     {
       trigger: 'push',
       status: 'succeeded',
-      counts: { fetched: 4, created: 0, unchanged: 3, failed: 1 },
+      counts: { fetched: 4, created: 0, unchanged: 3, deactivated: 0, failed: 1 },
       errors: [{ record: unmapped.id, code: 'unmapped_type' }],
     },
-    { trigger: 'push', status: 'succeeded', counts: { fetched: 100, created: 100, unchanged: 0, failed: 0 } },
+    { trigger: 'push', status: 'succeeded', counts: { fetched: 100, created: 100, unchanged: 0, deactivated: 0, failed: 0 } },
   ]);
 
   const foreign = await push(outboundMessage(deals.slice(0, 1), '00D000000000001AAA'));
