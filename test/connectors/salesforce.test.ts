@@ -276,7 +276,11 @@ t.test('Outbound Messages become source events once, from the connection’s org
       counts: { fetched: 4, created: 0, unchanged: 3, deactivated: 0, failed: 1 },
       errors: [{ record: unmapped.id, code: 'unmapped_type' }],
     },
-    { trigger: 'push', status: 'succeeded', counts: { fetched: 100, created: 100, unchanged: 0, deactivated: 0, failed: 0 } },
+    {
+      trigger: 'push',
+      status: 'succeeded',
+      counts: { fetched: 100, created: 100, unchanged: 0, deactivated: 0, failed: 0 },
+    },
   ]);
 
   const foreign = await push(outboundMessage(deals.slice(0, 1), '00D000000000001AAA'));
