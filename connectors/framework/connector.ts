@@ -10,7 +10,14 @@ import type { RecordError } from './model.ts';
 export interface Description {
   // What the vendor calls it, for the README and error messages.
   title: string;
-  auth: 'oauth2_client_credentials' | 'oauth2_jwt_bearer' | 'basic' | 'none' | Array<string>;
+  auth:
+    | 'oauth2_client_credentials'
+    | 'oauth2_jwt_bearer'
+    | 'oauth2_saml_bearer'
+    | 'oauth2_refresh_token'
+    | 'basic'
+    | 'none'
+    | Array<string>;
   paging?: 'locator' | 'next_link' | 'none';
   limits?: Limits;
   // Event types the write-back reads from the outbox.

@@ -4,6 +4,7 @@ import type { Plugin } from '@hapi/hapi';
 import pkg from '../../package.json' with { type: 'json' };
 import { salesforceFlowApi } from '../salesforce/flow-api.ts';
 import { salesforce } from '../salesforce/index.ts';
+import { successFactors } from '../successfactors/index.ts';
 import type { Connectors } from './connections.ts';
 import { declareConnectorJobs } from './jobs.ts';
 import { Registry } from './registry.ts';
@@ -13,6 +14,7 @@ import { resolveSecretKey } from './secrets.ts';
 export const connectorTypes = (): Registry => {
   const registry = new Registry();
   registry.add(salesforce);
+  registry.add(successFactors);
   return registry;
 };
 

@@ -2,7 +2,14 @@
 // knows connection types only as strings.
 import type { Connector } from './connector.ts';
 
-const AUTH_MODES = ['oauth2_client_credentials', 'oauth2_jwt_bearer', 'basic', 'none'];
+const AUTH_MODES = [
+  'oauth2_client_credentials',
+  'oauth2_jwt_bearer',
+  'oauth2_saml_bearer',
+  'oauth2_refresh_token',
+  'basic',
+  'none',
+];
 const PAGING = ['locator', 'next_link', 'none'];
 
 export class Registry {
