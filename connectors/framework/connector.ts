@@ -109,7 +109,9 @@ export interface Connector<C = Record<string, unknown>, K = Record<string, unkno
   config: Joi.ObjectSchema;
   credentials: Joi.ObjectSchema;
   // Proves the connection works (a token, one cheap call); throws a ConnectorError when not.
-  check?: (ctx: WriteBackContext<C, K>) => Promise<void>;
+  // A vendor that rotated a credential during the check (a refresh token) has it handed back to store.
+  // biome-ignore lint/suspicious/noConfusingVoidType: a check that rotates nothing returns nothing
+  check?: (ctx: WriteBackContext<C, K>) => Promise<void | { credentials: K }>;
   sync?: (ctx: SyncContext<C, K>) => Promise<void>;
   handleInbound?: (ctx: InboundContext<C, K>) => Promise<InboundAnswer>;
   // Writes committed events back to the vendor; the answer lists the events that failed.

@@ -5,6 +5,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { salesforceFlowApi } from '../salesforce/flow-api.ts';
 import { salesforce } from '../salesforce/index.ts';
 import { successFactors } from '../successfactors/index.ts';
+import { workday } from '../workday/index.ts';
 import type { Connectors } from './connections.ts';
 import { declareConnectorJobs } from './jobs.ts';
 import { Registry } from './registry.ts';
@@ -15,6 +16,7 @@ export const connectorTypes = (): Registry => {
   const registry = new Registry();
   registry.add(salesforce);
   registry.add(successFactors);
+  registry.add(workday);
   return registry;
 };
 

@@ -144,7 +144,7 @@ export function connectionRoutes(connectors: Connectors, pushMaxBytes: number): 
       handler: async (request) => {
         const { db, config, logger } = request.server.app;
         const row = await findConnection(db, scopeOf(request), idOf(request));
-        return checkConnection(connectors, row, { log: logger, settings: config });
+        return checkConnection(connectors, row, { db, log: logger, settings: config });
       },
     },
     {
