@@ -58,8 +58,9 @@ export async function restSession(connection: WorkdayConnection, http: Got): Pro
     },
     form: { grant_type: 'refresh_token', refresh_token: credentials.refreshToken },
   });
-  if (answer.statusCode !== 200)
-    throw failure('Workday', answer.statusCode === 400 ? 401 : answer.statusCode, answer.body);
+  // The grant answers 400 invalid_grant for a refresh token it no longer takes: a failed login too.
+  if (answer.statusCode === 400) throw failure('Workday', 401, answer.body);
+  if (answer.statusCode !== 200) throw failure('Workday', answer.statusCode, answer.body);
   const token = JSON.parse(answer.body) as { access_token: string; refresh_token?: string };
   const rotated =
     token.refresh_token && token.refresh_token !== credentials.refreshToken

@@ -51,36 +51,47 @@ const peopleOf = (config: WorkdayConfig, workers: Worker[]): PersonRecord[] =>
 
 const writerOf = (ctx: Context) => ({ tenantId: ctx.connection.tenantId, actor: null });
 
+type Page = { data: Worker[]; total: number; credentials?: WorkdayCredentials };
+
+// Pages from the committed offset on, each committed with the next offset; the last clears the cursor,
+// so the next run is a full one again. Rows are read again whole every run, so an offset past the end
+// (the source shrank since the run died) starts over rather than skipping anyone.
+async function pageThrough(ctx: Context, fetch: (offset: number) => Promise<Page>) {
+  let offset = (ctx.connection.cursor as Cursor)?.offset ?? 0;
+  for (;;) {
+    let page = await fetch(offset);
+    if (offset > 0 && page.data.length === 0) {
+      offset = 0;
+      page = await fetch(0);
+    }
+    const end = offset + page.data.length >= page.total || page.data.length === 0;
+    await ctx.commitPage(async (trx) => ({
+      cursor: end ? null : { offset: offset + page.data.length },
+      ...(page.credentials && { credentials: page.credentials }),
+      ...(await upsertPeople(trx, writerOf(ctx), peopleOf(ctx.connection.config, page.data))),
+    }));
+    if (end) return;
+    offset += page.data.length;
+  }
+}
+
 async function syncReport(ctx: Context) {
   const rows = await reportRows(ctx.connection, ctx.http);
-  const start = (ctx.connection.cursor as Cursor)?.offset ?? 0;
-  for (let offset = start; offset < rows.length || offset === 0; offset += REPORT_PAGE) {
-    const page = rows.slice(offset, offset + REPORT_PAGE);
-    const end = offset + page.length >= rows.length;
-    await ctx.commitPage(async (trx) => ({
-      cursor: end ? null : { offset: offset + page.length },
-      ...(await upsertPeople(trx, writerOf(ctx), peopleOf(ctx.connection.config, page))),
-    }));
-    if (end) break;
-  }
+  await pageThrough(ctx, async (offset) => ({
+    data: rows.slice(offset, offset + REPORT_PAGE),
+    total: rows.length,
+  }));
 }
 
 async function syncRest(ctx: Context) {
   const session = await restSession(ctx.connection, ctx.http);
-  let offset = (ctx.connection.cursor as Cursor)?.offset ?? 0;
-  for (;;) {
+  await pageThrough(ctx, async (offset) => {
     const page = await workersPage(ctx.connection, ctx.http, session, offset);
-    const end = offset + page.data.length >= page.total || page.data.length === 0;
-    const rotated = session.rotated;
+    // A rotated refresh token goes with the first page committed after it came.
+    const credentials = session.rotated ?? undefined;
     session.rotated = null;
-    await ctx.commitPage(async (trx) => ({
-      cursor: end ? null : { offset: offset + page.data.length },
-      ...(rotated && { credentials: rotated }),
-      ...(await upsertPeople(trx, writerOf(ctx), peopleOf(ctx.connection.config, page.data))),
-    }));
-    if (end) break;
-    offset += page.data.length;
-  }
+    return { ...page, credentials };
+  });
 }
 
 export const syncWorkers = (ctx: Context) =>

@@ -13,6 +13,7 @@ import {
   startFakeSalesforce,
 } from '../fakes/salesforce.ts';
 import { activeCampaign } from '../helpers/campaigns.ts';
+import { runFinished } from '../helpers/connectors.ts';
 import { connectLive } from '../helpers/live.ts';
 import { startTestTessera, TEST_SECRET_KEY, type TestTessera } from '../helpers/tessera.ts';
 
@@ -52,14 +53,7 @@ function salesforceConnection(fake: FakeSalesforce, fields: Record<string, unkno
   };
 }
 
-async function runToEnd(app: TestTessera, runId: string) {
-  for (let i = 0; i < 600; i++) {
-    const run = await app.api('GET', `/v1/connector-runs/${runId}`);
-    if (run.body.status === 'succeeded' || run.body.status === 'failed') return run.body;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`run ${runId} did not finish`);
-}
+const runToEnd = (app: TestTessera, runId: string) => runFinished(app.api, runId);
 
 t.test('a connection keeps its credentials sealed and refuses bad input with stable codes', async (t) => {
   const { fake, app } = await setUp(t);

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { type FakeSuccessFactors, sfUsers, startFakeSuccessFactors } from '../fakes/successfactors.ts';
 import { activeCampaign, eventPoster } from '../helpers/campaigns.ts';
+import { syncToEnd } from '../helpers/connectors.ts';
 import { startTestTessera, type TestTessera } from '../helpers/tessera.ts';
 
 async function setUp(test: { teardown: (fn: () => unknown) => void }) {
@@ -25,15 +26,7 @@ const connection = (fake: FakeSuccessFactors, basic = false) => ({
   credentials: basic ? fake.basic : { clientId: fake.clientId, privateKey: fake.privateKey },
 });
 
-async function sync(app: TestTessera, id: string) {
-  const asked = await app.api('POST', `/v1/connections/${id}/sync`);
-  for (let i = 0; i < 600; i++) {
-    const run = await app.api('GET', `/v1/connector-runs/${asked.body.runId}`);
-    if (run.body.status === 'succeeded' || run.body.status === 'failed') return run.body;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the run did not finish');
-}
+const sync = (app: TestTessera, id: string) => syncToEnd(app.api, id);
 
 t.test(
   'users sync in server-side pages with a SAML bearer token; a delta takes only changes and leavers',
@@ -120,4 +113,13 @@ t.test('Basic logins, a 429 with Retry-After mid-sync, and a refused login', asy
   const failed = await sync(app, refused.body.id);
   t.equal(failed.status, 'failed');
   t.equal(failed.failure.code, 'auth_failed');
+
+  // A __next link off the configured API server is not followed: the credentials would go with it.
+  fake.nextOrigin = 'http://127.0.0.1:1';
+  for (const user of fake.users) user.lastModified = Date.UTC(2026, 6, 1); // two pages of changes
+  const calls = fake.queries.length;
+  const elsewhere = await sync(app, created.body.id);
+  t.equal(elsewhere.status, 'failed');
+  t.equal(elsewhere.failure.code, 'invalid_next_link');
+  t.equal(fake.queries.length, calls + 1, 'only the first page was asked for');
 });

@@ -5,10 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { type FakeWorkday, reportEntries, startFakeWorkday, workdayWorkers } from '../fakes/workday.ts';
+import { syncToEnd } from '../helpers/connectors.ts';
 import { spawnServer } from '../helpers/process.ts';
 import { apiClient, freshDatabaseUrl, startTestTessera, TEST_SECRET_KEY } from '../helpers/tessera.ts';
-
-type Api = ReturnType<typeof apiClient>;
 
 const raas = (fake: FakeWorkday) => ({
   type: 'workday',
@@ -38,18 +37,6 @@ const rest = (fake: FakeWorkday) => ({
   credentials: { ...fake.client, refreshToken: fake.refreshToken },
 });
 
-async function finished(api: Api, runId: string) {
-  for (let i = 0; i < 1200; i++) {
-    const run = (await api('GET', `/v1/connector-runs/${runId}`)).body;
-    if (run.status === 'succeeded' || run.status === 'failed') return run;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the run did not finish');
-}
-
-const sync = async (api: Api, id: string) =>
-  finished(api, (await api('POST', `/v1/connections/${id}/sync`)).body.runId);
-
 t.test(
   'a custom report is a full run each time; a worker whose status turns inactive is deactivated',
   async (t) => {
@@ -60,7 +47,7 @@ t.test(
     const created = await app.api('POST', '/v1/connections', { body: raas(fake) });
     t.equal(created.status, 201, JSON.stringify(created.body));
     t.same((await app.api('POST', `/v1/connections/${created.body.id}/check`)).body, { ok: true });
-    const first = await sync(app.api, created.body.id);
+    const first = await syncToEnd(app.api, created.body.id);
     t.same(first.counts, {
       fetched: 2300,
       created: 2300,
@@ -77,7 +64,7 @@ t.test(
     });
     fake.report[42].Active_Status = '0';
     fake.report[43].Cost_Center = 'CC-300 Finance';
-    const second = await sync(app.api, created.body.id);
+    const second = await syncToEnd(app.api, created.body.id);
     t.same(second.counts, {
       fetched: 2300,
       created: 0,
@@ -87,6 +74,21 @@ t.test(
       failed: 0,
     });
     t.equal((await app.api('GET', '/v1/members/E00042')).body.status, 'inactive');
+    // A run that died at an offset the report has since shrunk below starts over, skipping no one.
+    await app
+      .db('connections')
+      .where({ id: created.body.id })
+      .update({ cursor: { offset: 5000 } });
+    const shrunk = await syncToEnd(app.api, created.body.id);
+    t.same(shrunk.counts, {
+      fetched: 2300,
+      created: 0,
+      updated: 0,
+      unchanged: 2300,
+      deactivated: 0,
+      failed: 0,
+    });
+    t.equal((await app.db('connections').where({ id: created.body.id }).first()).cursor, null);
     t.ok(fake.calls.every((call) => !call.includes('customreport2') || call.endsWith('?format=json')));
   },
 );
@@ -101,7 +103,7 @@ t.test(
     fake.rotate = true;
     const created = await app.api('POST', '/v1/connections', { body: rest(fake) });
     fake.failNext.push({ status: 429, retryAfter: '1' });
-    const first = await sync(app.api, created.body.id);
+    const first = await syncToEnd(app.api, created.body.id);
     t.equal(first.status, 'succeeded', JSON.stringify(first.failure));
     t.same(first.counts, { fetched: 250, created: 250, updated: 0, unchanged: 0, deactivated: 0, failed: 0 });
     const pages = fake.calls.filter((call) => call.startsWith('GET /ccx/api/v1/'));
@@ -119,11 +121,15 @@ t.test(
 
     // The old refresh token no longer works at Workday: the second run and a check succeed only with the
     // stored new one, and each rotates it again.
-    const second = await sync(app.api, created.body.id);
+    const second = await syncToEnd(app.api, created.body.id);
     t.equal(second.status, 'succeeded', JSON.stringify(second.failure));
     t.equal(second.counts.unchanged, 250);
     t.same((await app.api('POST', `/v1/connections/${created.body.id}/check`)).body, { ok: true });
-    t.equal((await sync(app.api, created.body.id)).status, 'succeeded', 'the check stored what it rotated');
+    t.equal(
+      (await syncToEnd(app.api, created.body.id)).status,
+      'succeeded',
+      'the check stored what it rotated',
+    );
   },
 );
 

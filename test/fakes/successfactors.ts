@@ -25,6 +25,8 @@ export interface FakeSuccessFactors {
   basic: { username: string; password: string };
   users: SfUser[];
   pageSize: number;
+  // Where __next links point, when not at this server (a link Tessera must refuse to follow).
+  nextOrigin: string | null;
   // Every User request's query string, as sent.
   queries: string[];
   tokenRequests: Array<Record<string, string>>;
@@ -111,6 +113,7 @@ export async function startFakeSuccessFactors(): Promise<FakeSuccessFactors> {
     basic: { username: 'sfadmin', password: randomBytes(8).toString('hex') },
     users: [],
     pageSize: 1000,
+    nextOrigin: null,
     queries: [],
     tokenRequests: [],
     failNext: [],
@@ -187,7 +190,7 @@ export async function startFakeSuccessFactors(): Promise<FakeSuccessFactors> {
     if (rest) {
       const nextToken = randomBytes(8).toString('hex');
       snapshots.set(nextToken, { ...snapshot, at: snapshot.at + page.length });
-      next = `${base}/odata/v2/User?$format=json&$skiptoken=${nextToken}`;
+      next = `${fake.nextOrigin ?? base}/odata/v2/User?$format=json&$skiptoken=${nextToken}`;
     }
     send(response, 200, {
       d: { results: page.map((user) => present(user, snapshot.select)), ...(next && { __next: next }) },
