@@ -83,6 +83,8 @@ export interface Config {
   connectorDueCron: string;
   connectorTimeoutMs: number;
   connectorBackoffMs: number;
+  connectionFileMaxBytes: number;
+  milestonesCron: string;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -163,6 +165,8 @@ const variables = {
   TESSERA_CONNECTOR_DUE_CRON: ['connectorDueCron', cronExpression, '* * * * *'],
   TESSERA_CONNECTOR_TIMEOUT_MS: ['connectorTimeoutMs', int(100, 600_000), '30000'],
   TESSERA_CONNECTOR_BACKOFF_MS: ['connectorBackoffMs', int(10, 60_000), '500'],
+  TESSERA_CONNECTION_FILE_MAX_BYTES: ['connectionFileMaxBytes', int(1024), '104857600'],
+  TESSERA_MILESTONES_CRON: ['milestonesCron', cronExpression, '0 * * * *'],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single(),

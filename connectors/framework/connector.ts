@@ -74,6 +74,18 @@ export interface SyncContext<C, K> {
   ) => Promise<void>;
 }
 
+// A file sent to the connection, read by the run of trigger `file` made for it. The connection's cursor
+// in a file run is the file's own: where in this file a run that died resumes.
+export interface FileContext<C, K> extends SyncContext<C, K> {
+  file: {
+    id: string;
+    contentType: string;
+    // A full export: what it does not list is gone from the source.
+    complete: boolean;
+    chunks: () => AsyncIterable<Buffer>;
+  };
+}
+
 export interface InboundRequest {
   method: string;
   headers: Record<string, string | string[] | undefined>;
@@ -114,6 +126,8 @@ export interface Connector<C = Record<string, unknown>, K = Record<string, unkno
   check?: (ctx: WriteBackContext<C, K>) => Promise<void | { credentials: K }>;
   sync?: (ctx: SyncContext<C, K>) => Promise<void>;
   handleInbound?: (ctx: InboundContext<C, K>) => Promise<InboundAnswer>;
+  // A connector fed by files (an HR system's export, a POS journal): the media types it reads.
+  files?: { types: string[]; take: (ctx: FileContext<C, K>) => Promise<void> };
   // Writes committed events back to the vendor; the answer lists the events that failed.
   writeBack?: (ctx: WriteBackContext<C, K>, events: StoredEvent[]) => Promise<RecordError[]>;
 }

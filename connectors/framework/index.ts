@@ -2,6 +2,7 @@
 // the connectors' background work.
 import type { Plugin } from '@hapi/hapi';
 import pkg from '../../package.json' with { type: 'json' };
+import { hrFile } from '../hr-file/index.ts';
 import { salesforceFlowApi } from '../salesforce/flow-api.ts';
 import { salesforce } from '../salesforce/index.ts';
 import { successFactors } from '../successfactors/index.ts';
@@ -17,6 +18,7 @@ export const connectorTypes = (): Registry => {
   registry.add(salesforce);
   registry.add(successFactors);
   registry.add(workday);
+  registry.add(hrFile);
   return registry;
 };
 
@@ -29,7 +31,7 @@ export const connectors: Plugin<void> = {
       secretKey: await resolveSecretKey(config),
       publicUrl: config.publicUrl,
     };
-    server.route(connectionRoutes(state, config.inboundMaxBytes));
+    server.route(connectionRoutes(state, config.inboundMaxBytes, config.connectionFileMaxBytes));
     // The document Salesforce External Services registers; its server is where Salesforce reaches Tessera.
     server.route({
       method: 'GET',

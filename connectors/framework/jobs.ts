@@ -1,7 +1,10 @@
 // Owns the connectors' background work, declared through core/jobs: the `connector-sync` queue (one run
-// per connection across processes, on worker processes) and the schedule that queues connections due.
+// per connection across processes, on worker processes), the `connector-files` queue (a connection's
+// files one at a time, in order), the schedule that queues connections due, and the `hr-milestones` schedule.
 import type { Server } from '@hapi/hapi';
 import type { Connectors } from './connections.ts';
+import { FILES_QUEUE, type FileJob } from './files.ts';
+import { takeMilestones } from './milestones.ts';
 import { enqueueDue, executeRun, SYNC_QUEUE, type SyncJob } from './runs.ts';
 import { nextRunAt } from './schedule.ts';
 
@@ -20,9 +23,22 @@ export function declareConnectorJobs(server: Server, connectors: Connectors) {
     handle: (job) => executeRun({ db, jobs, log: logger, connectors, settings: config }, job.runId),
     options: { localConcurrency: 2, pollingIntervalSeconds: 1 },
   });
+  // Files queue per connection: one runs at a time, in the order they came (pg-boss's singleton policy).
+  jobs.queue(FILES_QUEUE, { policy: 'singleton', heartbeatSeconds: 10, retryLimit: 3, retryDelay: 5 });
+  jobs.worker<FileJob>({
+    queue: FILES_QUEUE,
+    handle: (job) => executeRun({ db, jobs, log: logger, connectors, settings: config }, job.runId),
+    options: { localConcurrency: 2, pollingIntervalSeconds: 1 },
+  });
   jobs.schedule({
     name: 'connector-due',
     cron: config.connectorDueCron,
     run: (database) => enqueueDue(database, jobs, (c) => nextRunAt(c.schedule, c.timeZone)),
+  });
+  // Hourly by default, so that every time zone's midnight is covered.
+  jobs.schedule({
+    name: 'hr-milestones',
+    cron: config.milestonesCron,
+    run: (database) => takeMilestones(database),
   });
 }

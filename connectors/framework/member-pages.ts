@@ -7,7 +7,7 @@ import type { Writer } from '../../core/tenancy/scope.ts';
 import type { Counts } from './connector.ts';
 import type { RecordError } from './model.ts';
 
-export type PageResult = { counts: Required<Counts>; errors: RecordError[] };
+export type PageResult = { counts: Required<Counts>; errors: RecordError[]; memberIds: string[] };
 
 // A record of the page: the vendor's id (for errors), and the member it maps to or why it cannot.
 export type PersonRecord = { id: string | null } & (
@@ -15,7 +15,14 @@ export type PersonRecord = { id: string | null } & (
   | { error: { code: string; message: string } }
 );
 
+// Where a page came from: the connection, and the file when a file brought it.
+export interface Origin {
+  connectionId: string;
+  fileId?: string;
+}
+
 function tally(result: PageResult, upserted: UpsertedMember) {
+  result.memberIds.push(upserted.member.id);
   const { counts } = result;
   counts[upserted.created ? 'created' : upserted.changed ? 'updated' : 'unchanged'] += 1;
   // A member created inactive was never active here: only a change of status is a deactivation.
@@ -58,14 +65,29 @@ async function upsertAll(
   }
 }
 
+// Remembers which members the connection brought in, in one statement: for its milestones, and (with the
+// file) for deactivating those a complete export no longer lists.
+async function remember(trx: Transaction, origin: Origin, memberIds: string[]) {
+  if (memberIds.length === 0) return;
+  const fileId = origin.fileId ?? null;
+  await trx.raw(
+    `INSERT INTO connection_members (connection_id, member_id, last_file_id)
+     SELECT ?, member_id, ?::uuid FROM unnest(?::uuid[]) AS member_id
+     ON CONFLICT (connection_id, member_id) DO ${fileId ? 'UPDATE SET last_file_id = EXCLUDED.last_file_id' : 'NOTHING'}`,
+    [origin.connectionId, fileId, memberIds],
+  );
+}
+
 export async function upsertPeople(
   trx: Transaction,
   writer: Writer,
   records: PersonRecord[],
-): Promise<PageResult> {
+  origin: Origin,
+): Promise<Omit<PageResult, 'memberIds'>> {
   const result: PageResult = {
     counts: { fetched: records.length, created: 0, updated: 0, unchanged: 0, deactivated: 0, failed: 0 },
     errors: [],
+    memberIds: [],
   };
   const valid: Array<{ id: string | null; upsert: MemberUpsert }> = [];
   for (const record of records) {
@@ -76,5 +98,6 @@ export async function upsertPeople(
     }
   }
   if (valid.length) await upsertAll(trx, writer, valid, result);
-  return result;
+  await remember(trx, origin, [...new Set(result.memberIds)]);
+  return { counts: result.counts, errors: result.errors };
 }

@@ -49,3 +49,17 @@ export class ConnectorRun extends TenantRow {
   declare errors: RecordError[];
   declare failure: { code: string; message: string } | null;
 }
+
+export class ConnectionFile extends TenantRow {
+  static override tableName = 'connection_files';
+  static override jsonAttributes = ['cursor'];
+  declare id: string;
+  declare connectionId: string;
+  declare runId: string;
+  declare contentType: string;
+  declare complete: boolean;
+  declare bytes: number;
+  declare sha256: string;
+  declare cursor: unknown;
+  declare createdAt: Date;
+}

@@ -36,6 +36,10 @@ export class Registry {
     return this.#connectors.get(type);
   }
 
+  all(): Connector[] {
+    return [...this.#connectors.values()];
+  }
+
   get types(): string[] {
     return [...this.#connectors.keys()];
   }

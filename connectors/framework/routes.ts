@@ -1,5 +1,5 @@
 // Owns the connection routes (admin only): manage connections, check them, ask for a sync, read runs;
-// and the push route where a vendor's system calls a connection.
+// the file route (admin or integration) that feeds file-based connectors; and the push route where a vendor's system calls a connection.
 import type { Request, ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../../core/http/context.ts';
@@ -19,6 +19,7 @@ import {
   listConnections,
   presentConnection,
 } from './connections.ts';
+import { fileTypes, receiveFile } from './files.ts';
 import { receivePush } from './push.ts';
 import { findRun, listRuns, presentRun, requestRun } from './runs.ts';
 import {
@@ -27,6 +28,8 @@ import {
   connectionChange,
   connectionInput,
   connectionPage,
+  fileAnswer,
+  fileQuery,
   runAnswer,
   runPage,
   syncAnswer,
@@ -45,7 +48,11 @@ const PUSH_TYPES = [
 const tags = ['api', 'connectors'];
 const idOf = (request: Request) => paramsOf<{ id: string }>(request).id;
 
-export function connectionRoutes(connectors: Connectors, pushMaxBytes: number): ServerRoute[] {
+export function connectionRoutes(
+  connectors: Connectors,
+  pushMaxBytes: number,
+  fileMaxBytes: number,
+): ServerRoute[] {
   const shown = (row: Parameters<typeof presentConnection>[1]) => presentConnection(connectors, row);
   return [
     {
@@ -163,6 +170,32 @@ export function connectionRoutes(connectors: Connectors, pushMaxBytes: number): 
           const { run } = await requestRun(trx, request.server.app.jobs, row, 'manual');
           return { status: 202, body: { runId: run.id, status: run.status } };
         }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/connections/{id}/files',
+      options: {
+        description: 'Send a file to a connection (an HR export, a POS journal); a run reads it',
+        notes:
+          'The body is the file itself (text/csv for HR files), streamed, up to TESSERA_CONNECTION_FILE_MAX_BYTES. ' +
+          'Files of a connection are read one at a time, in the order they came. With complete=true the file is a full export: members this connection brought in that it does not list are deactivated. An Idempotency-Key sent again with the same file answers the first run; with another file, 422 idempotency_key_reused.',
+        tags,
+        auth: { access: { scope: ['admin', 'integration'] } },
+        validate: { params: idParams, query: fileQuery },
+        payload: {
+          parse: false,
+          output: 'stream',
+          maxBytes: fileMaxBytes,
+          allow: fileTypes(connectors),
+          timeout: false,
+        },
+        plugins: {
+          ...answers('sendConnectionFile', { 202: fileAnswer }).plugins,
+          tessera: { streamedBody: true },
+        },
+      },
+      handler: (request, h) =>
+        receiveFile(request, h, connectors, idOf(request), queryOf<{ complete: boolean }>(request).complete),
     },
     {
       method: 'GET',

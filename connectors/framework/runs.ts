@@ -5,12 +5,14 @@ import type { Logger } from 'pino';
 import type { Database, Queryable, Transaction } from '../../core/db/database.ts';
 import { notFound } from '../../core/errors.ts';
 import { recordEvent } from '../../core/events/outbox.ts';
+import { CsvFileError } from '../../core/files/csv.ts';
 import type { Jobs } from '../../core/jobs/jobs.ts';
 import { decodeCursor, isString, type Page, toPage } from '../../core/paging.ts';
 import type { Scope } from '../../core/tenancy/scope.ts';
 import { type Connectors, openConnection } from './connections.ts';
-import { ConnectorError, type Counts } from './connector.ts';
-import { Connection, ConnectorRun, type RecordError, type RunTrigger } from './model.ts';
+import { type Connector, ConnectorError, type Counts, type SyncContext } from './connector.ts';
+import { fileChunks, fileOfRun } from './files.ts';
+import { Connection, ConnectionFile, ConnectorRun, type RecordError, type RunTrigger } from './model.ts';
 import { seal } from './secrets.ts';
 import { type VendorSettings, vendorHttp } from './vendor-http.ts';
 import { writeBack } from './write-back.ts';
@@ -40,7 +42,8 @@ export function presentRun(run: ConnectorRun) {
 }
 
 // The connection's queued or running run, or a new one queued with its job, in the caller's transaction.
-// The partial unique index on runs makes two concurrent requests agree on one run.
+// The partial unique index on runs makes two concurrent requests agree on one run. File runs are not
+// asked for here: each file has a run of its own (./files.ts).
 export async function requestRun(
   trx: Transaction,
   jobs: Jobs,
@@ -49,7 +52,9 @@ export async function requestRun(
 ): Promise<{ run: ConnectorRun; created: boolean }> {
   const inserted = await trx(ConnectorRun.tableName)
     .insert({ tenantId: connection.tenantId, connectionId: connection.id, trigger })
-    .onConflict(trx.raw('(connection_id) WHERE status IN (?, ?)', ['queued', 'running']))
+    .onConflict(
+      trx.raw("(connection_id) WHERE status IN (?, ?) AND trigger <> 'file'", ['queued', 'running']),
+    )
     .ignore()
     .returning('id');
   if (inserted.length === 0) {
@@ -146,9 +151,12 @@ async function startRun(
       };
       run = await run.$query(trx).patchAndFetch({ status: 'failed', finishedAt: new Date(), failure });
       await announce(trx, run, 'failed', connection.name);
+      const replaced = run.id;
       run = await ConnectorRun.query(trx)
         .insert({ tenantId: run.tenantId, connectionId: run.connectionId, trigger: run.trigger })
         .returning('*');
+      // A file goes on with the run that takes over, from where its cursor stands.
+      await ConnectionFile.query(trx).where({ runId: replaced }).patch({ runId: run.id });
     }
     run = await run.$query(trx).patchAndFetch({ status: 'running', startedAt: new Date() });
     await announce(trx, run, 'started', connection.name);
@@ -188,43 +196,72 @@ async function finish(
   });
 }
 
+type Started = { run: ConnectorRun; connection: Connection };
+
+// The hook's context: each page commits with its cursor (the file's own in a file run), its counts, and
+// a credential the vendor rotated.
+function syncContext(deps: RunDeps, started: Started, file: ConnectionFile | undefined, log: Logger) {
+  const { run, connection } = started;
+  const connector = deps.connectors.registry.get(connection.type) as Connector;
+  const opened = openConnection(deps.connectors, connection);
+  if (file) opened.cursor = file.cursor;
+  let lastProgress = 0;
+  const commitPage: SyncContext<unknown, unknown>['commitPage'] = (work) =>
+    deps.db.transaction(async (trx) => {
+      const page = await work(trx);
+      opened.cursor = page.cursor;
+      const rotated = page.credentials
+        ? {
+            credentials: seal(deps.connectors.secretKey, page.credentials),
+            credentialsUpdatedAt: new Date(),
+          }
+        : {};
+      if (page.credentials) opened.credentials = page.credentials as Record<string, unknown>;
+      if (file)
+        await ConnectionFile.query(trx)
+          .findById(file.id)
+          .patch({ cursor: page.cursor as object });
+      if (!file || page.credentials)
+        await Connection.query(trx)
+          .findById(connection.id)
+          .patch({ ...(!file && { cursor: page.cursor as object }), ...rotated });
+      const counted = await addCounts(trx, run.id, page.counts, page.errors ?? []);
+      if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = Date.now();
+        await announce(trx, counted, 'progressed', connection.name);
+      }
+    });
+  const http = vendorHttp(connector.describe.limits, deps.settings, log);
+  return { connection: opened, db: deps.db, log, http, commitPage };
+}
+
+async function pull(deps: RunDeps, started: Started, connector: Connector, log: Logger) {
+  const file = started.run.trigger === 'file' ? await fileOfRun(deps.db, started.run.id) : undefined;
+  const ctx = syncContext(deps, started, file, log);
+  if (!file) {
+    await connector.sync?.(ctx);
+  } else {
+    if (!connector.files)
+      throw new ConnectorError('files_not_accepted', `A ${connector.type} connection does not take files`);
+    const { id, contentType, complete } = file;
+    const chunks = () => fileChunks(deps.db, id);
+    await connector.files.take({ ...ctx, file: { id, contentType, complete, chunks } });
+  }
+  return ctx;
+}
+
+const failureCode = (error: unknown) =>
+  error instanceof ConnectorError || error instanceof CsvFileError ? error.code : 'sync_failed';
+
 export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
   const started = await startRun(deps, runId);
   if (!started) return;
   const { run, connection } = started;
   const connector = deps.connectors.registry.get(connection.type);
   const log = deps.log.child({ connectionId: connection.id, runId: run.id, type: connection.type });
-  let lastProgress = 0;
   try {
     if (!connector) throw new ConnectorError('unknown_type', `No connector of type ${connection.type}`);
-    const opened = openConnection(deps.connectors, connection);
-    const http = vendorHttp(connector.describe.limits, deps.settings, log);
-    await connector.sync?.({
-      connection: opened,
-      db: deps.db,
-      log,
-      http,
-      commitPage: (work) =>
-        deps.db.transaction(async (trx) => {
-          const page = await work(trx);
-          opened.cursor = page.cursor;
-          const rotated = page.credentials
-            ? {
-                credentials: seal(deps.connectors.secretKey, page.credentials),
-                credentialsUpdatedAt: new Date(),
-              }
-            : {};
-          if (page.credentials) opened.credentials = page.credentials;
-          await Connection.query(trx)
-            .findById(connection.id)
-            .patch({ cursor: page.cursor as object, ...rotated });
-          const counted = await addCounts(trx, run.id, page.counts, page.errors ?? []);
-          if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
-            lastProgress = Date.now();
-            await announce(trx, counted, 'progressed', connection.name);
-          }
-        }),
-    });
+    const { connection: opened, http } = await pull(deps, started, connector, log);
     if (connector.writeBack) {
       const errors = await writeBack(
         deps.db,
@@ -237,7 +274,7 @@ export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
     }
     await finish(deps, run, connection, null);
   } catch (error) {
-    const code = error instanceof ConnectorError ? error.code : 'sync_failed';
+    const code = failureCode(error);
     log.warn({ err: error, code }, 'connector run failed');
     await finish(deps, run, connection, { code, message: (error as Error).message.slice(0, 500) });
   }

@@ -105,3 +105,20 @@ export const syncAnswer = Joi.object({
   runId: Joi.string().guid().required(),
   status: Joi.string().valid('queued', 'running').required(),
 }).label('SyncRequested');
+
+export const fileQuery = Joi.object({
+  complete: Joi.boolean()
+    .default(false)
+    .description(
+      'true: a full export; members this connection brought in that it does not list are deactivated',
+    ),
+});
+
+export const fileAnswer = Joi.object({
+  runId: Joi.string().guid().required().description('the run that reads this file'),
+  fileId: Joi.string().guid().required(),
+  status: Joi.string().valid('queued').required(),
+  bytes: Joi.number().integer().required(),
+  sha256: Joi.string().hex().length(64).required(),
+  complete: Joi.boolean().required(),
+}).label('FileReceived');

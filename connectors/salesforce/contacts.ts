@@ -66,7 +66,9 @@ export async function syncContacts(ctx: SyncContext<SalesforceConfig, Salesforce
         : Promise.resolve(api.queryMore<SalesforceRecord>(page.nextRecordsUrl));
     next?.catch(() => {}); // awaited below; a commit that fails first must not leave it unhandled
     await ctx.commitPage(async (trx) => {
-      const result = await upsertPeople(trx, writer, peopleOf(contacts, records));
+      const result = await upsertPeople(trx, writer, peopleOf(contacts, records), {
+        connectionId: ctx.connection.id,
+      });
       const last = records.at(-1);
       return {
         cursor: last ? { systemModstamp: text(last.SystemModstamp) } : ctx.connection.cursor,

@@ -1,6 +1,7 @@
 // Owns what a SuccessFactors connection is configured with: the tenant's API server and company, how
 // to log in (OAuth 2.0 SAML bearer, or Basic on older tenants), and which User fields become members.
 import Joi from 'joi';
+import { type MilestonesConfig, milestonesSchema } from '../framework/milestones.ts';
 
 const property = Joi.string().pattern(/^[A-Za-z][A-Za-z0-9_]{0,79}$/);
 const attributeName = Joi.string().pattern(/^[A-Za-z][A-Za-z0-9_]{0,63}$/);
@@ -15,6 +16,7 @@ export interface SuccessFactorsConfig {
   attributes: Record<string, string>;
   // Further User properties to read ($select), beside the mapped ones.
   select: string[];
+  milestones?: MilestonesConfig;
 }
 
 export interface SuccessFactorsCredentials {
@@ -43,6 +45,7 @@ export const configSchema = Joi.object({
     .default({ department: 'department', division: 'division', location: 'location', hireDate: 'hireDate' })
     .description('member attribute → User property (department, division, location, custom01..15, …)'),
   select: Joi.array().items(property).max(100).default([]),
+  milestones: milestonesSchema,
 });
 
 export const credentialsSchema = Joi.object({

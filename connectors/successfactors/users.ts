@@ -96,7 +96,7 @@ export async function syncUsers(ctx: SyncContext<SuccessFactorsConfig, SuccessFa
     next?.catch(() => {}); // awaited below; a commit that fails first must not leave it unhandled
     await ctx.commitPage(async (trx) => ({
       cursor: watermark(users, next !== null, ctx.connection.cursor as Cursor),
-      ...(await upsertPeople(trx, writer, peopleOf(config, users))),
+      ...(await upsertPeople(trx, writer, peopleOf(config, users), { connectionId: ctx.connection.id })),
     }));
     if (!next) break;
     page = await next;

@@ -2,6 +2,7 @@
 // report (Reports-as-a-Service, Basic with an integration system user) or the REST workers API (OAuth
 // refresh token), and which columns or properties become members.
 import Joi from 'joi';
+import { type MilestonesConfig, milestonesSchema } from '../framework/milestones.ts';
 
 // A report column alias, or a dotted path into a REST worker (primarySupervisoryOrganization.descriptor).
 const path = Joi.string().pattern(/^[A-Za-z_][A-Za-z0-9_]{0,79}(\.[A-Za-z_][A-Za-z0-9_]{0,79}){0,4}$/);
@@ -16,6 +17,7 @@ export interface WorkdayConfig {
   attributes: Record<string, string>;
   // Workers whose `field` holds one of `inactive` are leavers.
   status?: { field: string; inactive: string[] };
+  milestones?: MilestonesConfig;
 }
 
 export interface WorkdayCredentials {
@@ -54,6 +56,7 @@ export const configSchema = Joi.object({
     field: path.required(),
     inactive: Joi.array().items(Joi.string()).min(1).required(),
   }),
+  milestones: milestonesSchema,
 });
 
 export const credentialsSchema = Joi.object({

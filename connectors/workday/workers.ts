@@ -68,7 +68,9 @@ async function pageThrough(ctx: Context, fetch: (offset: number) => Promise<Page
     await ctx.commitPage(async (trx) => ({
       cursor: end ? null : { offset: offset + page.data.length },
       ...(page.credentials && { credentials: page.credentials }),
-      ...(await upsertPeople(trx, writerOf(ctx), peopleOf(ctx.connection.config, page.data))),
+      ...(await upsertPeople(trx, writerOf(ctx), peopleOf(ctx.connection.config, page.data), {
+        connectionId: ctx.connection.id,
+      })),
     }));
     if (end) return;
     offset += page.data.length;

@@ -17,7 +17,8 @@ export interface IdempotencyClaim {
 declare module '@hapi/hapi' {
   interface PluginSpecificConfiguration {
     // A body field that is the Idempotency-Key when the header is absent (core/http/idempotency.ts).
-    tessera?: { idempotencyField?: string };
+    // streamedBody: the handler reads the body as a stream and claims the key itself (claimStreamed).
+    tessera?: { idempotencyField?: string; streamedBody?: boolean };
   }
   interface ServerApplicationState {
     db: Database;

@@ -10,12 +10,13 @@ import { IdempotencyRecord } from './model.ts';
 
 const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 
-function fingerprint(request: Request): string {
+// A streamed body is not in `request.payload`: its route fingerprints the SHA-256 computed while reading.
+function fingerprint(request: Request, bodySha256?: string): string {
   const target = `${request.method.toUpperCase()} ${request.url.pathname}${request.url.search}`;
   return createHash('sha256')
     .update(target)
     .update('\n')
-    .update(JSON.stringify(request.payload ?? null))
+    .update(bodySha256 === undefined ? JSON.stringify(request.payload ?? null) : `sha256:${bodySha256}`)
     .digest('hex');
 }
 
@@ -80,26 +81,27 @@ function keyOf(request: Request): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-async function onPreHandler(request: Request, h: ResponseToolkit) {
-  const key = keyOf(request);
-  if (key === undefined || !MUTATING.has(request.method) || !request.auth.isAuthenticated) return h.continue;
+function checkedKey(key: string): string {
   if (key.length < 1 || key.length > 255) {
     throw domainError(400, 'validation_failed', 'The request is not valid; see details for each field', [
       { in: 'headers', path: 'idempotency-key', message: 'Idempotency-Key must be 1 to 255 characters' },
     ]);
   }
+  return key;
+}
+
+// Claims the key for this request, or answers what a replay gets; refuses a reuse and a key in flight.
+async function decide(request: Request, key: string, print: string) {
   const { db, config } = request.server.app;
   const { tenantId, keyId } = scopeOf(request);
-  const held = { tenantId, apiKeyId: keyId, key };
-  const result = await claim(db, held, fingerprint(request), config.idempotencyLockSeconds);
+  const held = { tenantId, apiKeyId: keyId, key: checkedKey(key) };
+  const result = await claim(db, held, print, config.idempotencyLockSeconds);
   switch (result.kind) {
     case 'claimed':
       request.app.idempotency = { ...held, recorded: false };
-      return h.continue;
-    case 'replay': {
-      const reply = h.response(result.body ?? undefined).code(result.status);
-      return reply.header('Idempotent-Replayed', 'true').takeover();
-    }
+      return null;
+    case 'replay':
+      return { status: result.status, body: result.body };
     case 'mismatch':
       throw domainError(
         422,
@@ -113,6 +115,27 @@ async function onPreHandler(request: Request, h: ResponseToolkit) {
         'A request with this Idempotency-Key is still running',
       );
   }
+}
+
+async function onPreHandler(request: Request, h: ResponseToolkit) {
+  if (request.route.settings.plugins?.tessera?.streamedBody) return h.continue;
+  const key = keyOf(request);
+  if (key === undefined || !MUTATING.has(request.method) || !request.auth.isAuthenticated) return h.continue;
+  const replay = await decide(request, key, fingerprint(request));
+  if (!replay) return h.continue;
+  const reply = h.response(replay.body ?? undefined).code(replay.status);
+  return reply.header('Idempotent-Replayed', 'true').takeover();
+}
+
+// For a route that streams its body: called once the body is read, with its SHA-256. Answers the stored
+// reply when this is a replay (the caller then undoes what reading the body wrote), else null.
+export async function claimStreamed(
+  request: Request,
+  bodySha256: string,
+): Promise<{ status: number; body: unknown } | null> {
+  const key = headerOf(request, 'idempotency-key');
+  if (key === undefined) return null;
+  return decide(request, key, fingerprint(request, bodySha256));
 }
 
 // Answers not stored by their handler's transaction (refusals, which change nothing) are stored here.

@@ -1,0 +1,143 @@
+// Owns files sent to a connection (POST /v1/connections/{id}/files): the body streamed into the database
+// in chunks while its size and SHA-256 are counted, a run of trigger `file` queued for it in the same
+// transaction, and the chunks read back in order by that run. Files of one connection run one at a
+// time, in the order they arrived.
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Request, ResponseToolkit } from '@hapi/hapi';
+import type { Database, Queryable, Transaction } from '../../core/db/database.ts';
+import { domainError } from '../../core/errors.ts';
+import { scopeOf } from '../../core/http/context.ts';
+import { claimStreamed, markStored, storeInTransaction } from '../../core/http/idempotency.ts';
+import { type Connectors, findConnection } from './connections.ts';
+import { ConnectionFile, ConnectorRun } from './model.ts';
+
+export const FILES_QUEUE = 'connector-files';
+// Chunks are written this large: few statements, and never the whole file in memory.
+const CHUNK_BYTES = 1024 * 1024;
+
+export interface FileJob {
+  runId: string;
+}
+
+// What every file-taking connector accepts, for the route's `allow`.
+export function fileTypes(connectors: Connectors): string[] {
+  return [...new Set(connectors.registry.all().flatMap((connector) => connector.files?.types ?? []))];
+}
+
+async function storeBody(trx: Transaction, fileId: string, body: Readable, maxBytes: number) {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let seq = 0;
+  let pending: Buffer[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (size === 0) return;
+    await trx('connectionFileChunks').insert({ fileId, seq: seq++, data: Buffer.concat(pending) });
+    pending = [];
+    size = 0;
+  };
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    bytes += buffer.length;
+    if (bytes > maxBytes)
+      throw domainError(413, 'payload_too_large', `A file may hold at most ${maxBytes} bytes`, [
+        { maxBytes },
+      ]);
+    hash.update(buffer);
+    pending.push(buffer);
+    size += buffer.length;
+    if (size >= CHUNK_BYTES) await flush();
+  }
+  await flush();
+  if (bytes === 0) throw domainError(400, 'file_empty', 'The file is empty');
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+// The answer a replayed Idempotency-Key gets; thrown to roll back the copy just stored.
+class Replayed {
+  readonly answer: { status: number; body: unknown };
+  constructor(answer: { status: number; body: unknown }) {
+    this.answer = answer;
+  }
+}
+
+const mimeOf = (request: Request) =>
+  String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+
+async function queueFile(request: Request, connectors: Connectors, connectionId: string, complete: boolean) {
+  const { db, jobs, config } = request.server.app;
+  const connection = await findConnection(db, scopeOf(request), connectionId);
+  const taker = connectors.registry.get(connection.type)?.files;
+  if (!taker)
+    throw domainError(409, 'files_not_accepted', `A ${connection.type} connection does not take files`);
+  const contentType = mimeOf(request);
+  if (!taker.types.includes(contentType))
+    throw domainError(415, 'unsupported_media_type', `A ${connection.type} connection takes ${taker.types}`);
+  return db.transaction(async (trx) => {
+    const run = await ConnectorRun.query(trx)
+      .insert({ tenantId: connection.tenantId, connectionId: connection.id, trigger: 'file' })
+      .returning('*');
+    const file = await ConnectionFile.query(trx)
+      .insert({
+        tenantId: connection.tenantId,
+        connectionId,
+        runId: run.id,
+        contentType,
+        complete,
+        bytes: 0,
+        sha256: '',
+      })
+      .returning('id');
+    const { bytes, sha256 } = await storeBody(
+      trx,
+      file.id,
+      request.payload as Readable,
+      config.connectionFileMaxBytes,
+    );
+    const replay = await claimStreamed(request, sha256);
+    if (replay) throw new Replayed(replay);
+    await ConnectionFile.query(trx).findById(file.id).patch({ bytes, sha256 });
+    await jobs.enqueue<FileJob>(trx, FILES_QUEUE, [{ data: { runId: run.id }, singletonKey: connection.id }]);
+    const body = { runId: run.id, fileId: file.id, status: run.status, bytes, sha256, complete };
+    await storeInTransaction(request, trx, 202, body);
+    return body;
+  });
+}
+
+export async function receiveFile(
+  request: Request,
+  h: ResponseToolkit,
+  connectors: Connectors,
+  connectionId: string,
+  complete: boolean,
+) {
+  try {
+    const body = await queueFile(request, connectors, connectionId, complete);
+    markStored(request);
+    return h.response(body).code(202);
+  } catch (error) {
+    if (!(error instanceof Replayed)) throw error;
+    const { status, body } = error.answer;
+    return h
+      .response(body ?? undefined)
+      .code(status)
+      .header('Idempotent-Replayed', 'true');
+  }
+}
+
+export async function fileOfRun(db: Queryable, runId: string): Promise<ConnectionFile | undefined> {
+  return ConnectionFile.query(db).findOne({ runId });
+}
+
+// The file's bytes, chunk by chunk, as stored.
+export async function* fileChunks(db: Database, fileId: string): AsyncGenerator<Buffer> {
+  for (let seq = 0; ; seq++) {
+    const chunk = await db('connectionFileChunks').where({ fileId, seq }).first('data');
+    if (!chunk) return;
+    yield chunk.data as Buffer;
+  }
+}
