@@ -74,6 +74,8 @@ async function queueFile(request: Request, connectors: Connectors, connectionId:
   const taker = connectors.registry.get(connection.type)?.files;
   if (!taker)
     throw domainError(409, 'files_not_accepted', `A ${connection.type} connection does not take files`);
+  if (connection.status !== 'active')
+    throw domainError(409, 'connection_paused', 'The connection is paused; resume it to send files');
   const contentType = mimeOf(request);
   if (!taker.types.includes(contentType))
     throw domainError(415, 'unsupported_media_type', `A ${connection.type} connection takes ${taker.types}`);

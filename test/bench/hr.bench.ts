@@ -1,15 +1,12 @@
 // `npm run bench -- hr`: a Tessera process syncs 100,000 users from a local SuccessFactors (the fake of
 // the tests, server-side pages of 1,000) into members, then a delta of 1,000 changed users; the ceiling
 // is a raw page-through of the same fake's same queries, in the same run, holding nothing.
-import { randomBytes } from 'node:crypto';
 import { configSchema, type SuccessFactorsConfig } from '../../connectors/successfactors/config.ts';
 import { firstPageUrl } from '../../connectors/successfactors/users.ts';
 import { type FakeSuccessFactors, sfUsers, startFakeSuccessFactors } from '../fakes/successfactors.ts';
-import { apiClient } from '../helpers/api.ts';
+import type { apiClient } from '../helpers/api.ts';
 import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
-import { spawnServer } from '../helpers/process.ts';
-import { TEST_SECRET_KEY } from '../helpers/tessera.ts';
-import { machine } from './load.ts';
+import { benchServer, machine } from './load.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const CHANGED = Number(process.env.BENCH_CHANGED ?? 1_000);
@@ -71,18 +68,11 @@ const database = await createTestDatabase(postgres.adminUrl, postgres.template);
 const fake = await startFakeSuccessFactors();
 fake.users = sfUsers(USERS);
 try {
-  const adminKey = `tsk_bench_${randomBytes(16).toString('hex')}`;
-  const server = await spawnServer({
-    DATABASE_URL: database.url,
-    LOG_LEVEL: 'warn',
-    TESSERA_ADMIN_KEY: adminKey,
-    TESSERA_SECRET_KEY: TEST_SECRET_KEY,
-  });
+  const { server, api } = await benchServer(database.url);
   let full: { request: Timed; run: Timed };
   let delta: { request: Timed; run: Timed };
   const since = new Date(Math.max(...fake.users.map((user) => user.lastModified))).toISOString();
   try {
-    const api = apiClient(server.url, adminKey);
     const connection = await api('POST', '/v1/connections', {
       body: {
         type: 'successfactors',

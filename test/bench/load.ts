@@ -1,5 +1,10 @@
-// Owns the benchmarks' load loop and report: N concurrent workers for a fixed time, latency percentiles.
+// Owns what benchmarks share: the load loop and report (N concurrent workers for a fixed time, latency
+// percentiles), the machine's description, and a Tessera process to measure.
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { apiClient } from '../helpers/api.ts';
+import { spawnServer } from '../helpers/process.ts';
+import { TEST_SECRET_KEY } from '../helpers/tessera.ts';
 
 export interface LoadResult {
   name: string;
@@ -81,6 +86,18 @@ export async function runOpenLoop(
   }
   await Promise.all(inFlight);
   return run.result();
+}
+
+// A Tessera process for a benchmark on its database, with an admin key of its own.
+export async function benchServer(databaseUrl: string) {
+  const adminKey = `tsk_bench_${randomBytes(16).toString('hex')}`;
+  const server = await spawnServer({
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    TESSERA_ADMIN_KEY: adminKey,
+    TESSERA_SECRET_KEY: TEST_SECRET_KEY,
+  });
+  return { server, api: apiClient(server.url, adminKey) };
 }
 
 export function machine(): string {

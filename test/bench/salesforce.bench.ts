@@ -6,11 +6,9 @@ import { Connection as SalesforceApi } from 'jsforce';
 import { contactQuery } from '../../connectors/salesforce/contacts.ts';
 import { openDatabase } from '../../core/db/database.ts';
 import { contacts, startFakeSalesforce } from '../fakes/salesforce.ts';
-import { apiClient } from '../helpers/api.ts';
+import type { apiClient } from '../helpers/api.ts';
 import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
-import { spawnServer } from '../helpers/process.ts';
-import { TEST_SECRET_KEY } from '../helpers/tessera.ts';
-import { machine } from './load.ts';
+import { benchServer, machine } from './load.ts';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 50_000);
 const CONTACT_SYNC = {
@@ -119,17 +117,11 @@ const database = await createTestDatabase(postgres.adminUrl, postgres.template);
 const fake = await startFakeSalesforce();
 fake.objects.set('Contact', contacts(CONTACTS));
 try {
-  const adminKey = `tsk_bench_${randomBytes(16).toString('hex')}`;
-  const server = await spawnServer({
-    DATABASE_URL: database.url,
-    LOG_LEVEL: 'warn',
-    TESSERA_ADMIN_KEY: adminKey,
-    TESSERA_SECRET_KEY: TEST_SECRET_KEY,
-  });
+  const { server, api } = await benchServer(database.url);
   let tessera: Awaited<ReturnType<typeof throughTessera>>;
   try {
     process.stdout.write(`Syncing ${CONTACTS} contacts...\n`);
-    tessera = await throughTessera(apiClient(server.url, adminKey), fake);
+    tessera = await throughTessera(api, fake);
   } finally {
     await server.stop();
   }

@@ -3,18 +3,10 @@
 // export deactivates those it no longer lists, unless a row failed; files run in the order they came;
 // Idempotency-Key over a streamed body; the refusals (size, media type, connector, role, empty); and a
 // worker killed mid-file, whose run the next worker takes over from the committed row.
-
-import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import { runFinished } from '../helpers/connectors.ts';
+import { killAndResume, runFinished, workerEnv } from '../helpers/connectors.ts';
 import { spawnServer } from '../helpers/process.ts';
-import {
-  apiClient,
-  freshDatabaseUrl,
-  startTestTessera,
-  TEST_SECRET_KEY,
-  type TestTessera,
-} from '../helpers/tessera.ts';
+import { apiClient, startTestTessera, type TestTessera } from '../helpers/tessera.ts';
 
 const connection = {
   type: 'hr-file',
@@ -207,6 +199,12 @@ t.test(
     t.equal(notFiles.body.error.code, 'files_not_accepted');
     t.equal((await app.db('connectorRuns').where({ connectionId: id })).length, 1);
 
+    await app.api('PATCH', `/v1/connections/${id}`, { body: { status: 'paused' } });
+    const paused = await send(app, id, csv);
+    t.equal(paused.status, 409);
+    t.equal(paused.body.error.code, 'connection_paused');
+    await app.api('PATCH', `/v1/connections/${id}`, { body: { status: 'active' } });
+
     const headless = await send(app, id, 'Name;Email\r\nKay;kay@example.com\r\n');
     const failed = await runFinished(app.api, headless.body.runId);
     t.equal(failed.status, 'failed');
@@ -215,43 +213,18 @@ t.test(
 );
 
 t.test('a worker killed while reading a file: the run that takes over resumes from its row', async (t) => {
-  const adminKey = `tsk_test_${randomBytes(16).toString('hex')}`;
-  const env = {
-    DATABASE_URL: await freshDatabaseUrl(t),
-    TESSERA_ADMIN_KEY: adminKey,
-    TESSERA_SECRET_KEY: TEST_SECRET_KEY,
-    // A dead worker's job is looked for every second.
-    TESSERA_WEBHOOK_RECOVERY_SECONDS: '1',
-    LOG_LEVEL: 'silent',
-  };
-  const first = await spawnServer(env);
-  const api = apiClient(first.url, adminKey);
+  const { env, adminKey } = await workerEnv(t);
+  const process = await spawnServer(env);
+  const api = apiClient(process.url, adminKey);
   const id = (await api('POST', '/v1/connections', { body: connection })).body.id;
   const rows = Array.from({ length: 20_000 }, (_, i) => `R${i};Person ${i};;Ops;2020-01-01;Active`);
   const sent = await api('POST', `/v1/connections/${id}/files`, {
     raw: lines(HEADER, ...rows),
     headers: { 'content-type': 'text/csv' },
   });
-  for (let i = 0; i < 400; i++) {
-    if ((await api('GET', `/v1/connector-runs/${sent.body.runId}`)).body.counts.fetched >= 1000) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  await first.stop('SIGKILL');
-  const second = await spawnServer(env);
-  t.teardown(() => second.stop('SIGKILL'));
-  const again = apiClient(second.url, adminKey);
-  let runs: Array<{
-    id: string;
-    status: string;
-    counts: { fetched: number; created: number };
-    failure: { code: string };
-  }> = [];
-  for (let i = 0; i < 600 && !(runs.length === 2 && runs[0].status === 'succeeded'); i++) {
-    runs = (await again('GET', `/v1/connections/${id}/runs`)).body.data;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const { runs, api: again } = await killAndResume(t, { process, env, adminKey }, id, sent.body.runId, 1000);
   t.equal(runs.length, 2, JSON.stringify(runs));
-  t.equal(runs[1].failure.code, 'interrupted');
+  t.equal(runs[1].failure?.code, 'interrupted');
   t.ok(runs[1].counts.fetched < 20_000, `killed mid-file, after ${runs[1].counts.fetched} rows`);
   t.equal(runs[0].counts.fetched + runs[1].counts.fetched, 20_000, 'each row read once');
   t.equal(runs[0].counts.created + runs[1].counts.created, 20_000, 'each member created once');

@@ -2,12 +2,11 @@
 // by status column; the REST workers API paged by offset and total with the refresh-token grant, a
 // rotated refresh token stored with the first page, a 429 with Retry-After mid-sync, and a worker
 // process killed mid-run whose sync resumes from its offset with no member lost or created twice.
-import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { type FakeWorkday, reportEntries, startFakeWorkday, workdayWorkers } from '../fakes/workday.ts';
-import { syncToEnd } from '../helpers/connectors.ts';
+import { killAndResume, syncToEnd, workerEnv } from '../helpers/connectors.ts';
 import { spawnServer } from '../helpers/process.ts';
-import { apiClient, freshDatabaseUrl, startTestTessera, TEST_SECRET_KEY } from '../helpers/tessera.ts';
+import { apiClient, startTestTessera } from '../helpers/tessera.ts';
 
 const raas = (fake: FakeWorkday) => ({
   type: 'workday',
@@ -138,35 +137,16 @@ t.test('a worker killed mid-run: the next run resumes from the committed offset'
   t.teardown(() => fake.close());
   fake.workers = workdayWorkers(600);
   fake.pageDelayMs = 700;
-  const adminKey = `tsk_test_${randomBytes(16).toString('hex')}`;
-  const env = {
-    DATABASE_URL: await freshDatabaseUrl(t),
-    TESSERA_ADMIN_KEY: adminKey,
-    TESSERA_SECRET_KEY: TEST_SECRET_KEY,
-    TESSERA_WEBHOOK_RECOVERY_SECONDS: '1',
-    LOG_LEVEL: 'silent',
-  };
-  const first = await spawnServer(env);
-  const api = apiClient(first.url, adminKey);
+  const { env, adminKey } = await workerEnv(t);
+  const process = await spawnServer(env);
+  const api = apiClient(process.url, adminKey);
   const id = (await api('POST', '/v1/connections', { body: rest(fake) })).body.id;
   const runId = (await api('POST', `/v1/connections/${id}/sync`)).body.runId;
-  for (let i = 0; i < 200; i++) {
-    if ((await api('GET', `/v1/connector-runs/${runId}`)).body.counts.fetched >= 200) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  await first.stop('SIGKILL');
-  fake.pageDelayMs = 0;
-  const second = await spawnServer(env);
-  t.teardown(() => second.stop('SIGKILL'));
-  const again = apiClient(second.url, adminKey);
-  let runs: Array<{ id: string; status: string; counts: { created: number }; failure: { code: string } }> =
-    [];
-  for (let i = 0; i < 600 && !(runs.length === 2 && runs[0].status === 'succeeded'); i++) {
-    runs = (await again('GET', `/v1/connections/${id}/runs`)).body.data;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const { runs, api: again } = await killAndResume(t, { process, env, adminKey }, id, runId, 200, () => {
+    fake.pageDelayMs = 0;
+  });
   t.equal(runs.length, 2, JSON.stringify(runs));
-  t.equal(runs[1].failure.code, 'interrupted');
+  t.equal(runs[1].failure?.code, 'interrupted');
   t.equal(runs[0].counts.created + runs[1].counts.created, 600, 'every worker created once');
   const offsets = fake.calls
     .filter((call) => call.includes('/workers?'))

@@ -38,6 +38,8 @@ t.test('every default, with no variable set, has its parsed type and value', asy
     connectorDueCron: '* * * * *',
     connectorTimeoutMs: 30_000,
     connectorBackoffMs: 500,
+    connectionFileMaxBytes: 104857600,
+    milestonesCron: '0 * * * *',
     liveBufferBytes: 1_048_576,
     livePingSeconds: 30,
     roles: ['api', 'worker'],
