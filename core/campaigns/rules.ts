@@ -108,19 +108,21 @@ function windowedSum(
     windowDays,
   );
   const sum = entries.filter(inWindow).reduce((total, e) => total + e.amount, 0);
-  const earned = Math.floor(sum / rule.target);
+  const earned = Math.max(0, Math.floor(sum / rule.target));
   return {
     earned,
+    // Rewards consume purchases; refunds (negative entries) stay until they leave the window, so the
+    // amount a refund took back must be made up before the next reward.
     settle: (issued) => {
       let toConsume = issued * rule.target;
       const left = entries
         .map((entry) => {
-          if (toConsume <= 0 || !inWindow(entry)) return entry;
+          if (toConsume <= 0 || entry.amount <= 0 || !inWindow(entry)) return entry;
           const used = Math.min(entry.amount, toConsume);
           toConsume -= used;
           return { ...entry, amount: entry.amount - used };
         })
-        .filter((entry) => entry.amount > 0);
+        .filter((entry) => entry.amount !== 0);
       const current = left.filter(inWindow).reduce((total, e) => total + e.amount, 0);
       return { state: { entries: left, carried: 0 }, progress: { current, target: rule.target } };
     },
@@ -134,9 +136,10 @@ function cumulative(
   amount: number,
 ): Earning {
   if (rule.windowDays) return windowedSum(rule, rule.windowDays, state, event, amount);
+  // A refund lowers what is carried, below zero if need be.
   const total = state.carried + amount;
   return {
-    earned: Math.floor(total / rule.target),
+    earned: Math.max(0, Math.floor(total / rule.target)),
     settle: (issued) => {
       const carried = total - issued * rule.target;
       return { state: { entries: [], carried }, progress: { current: carried, target: rule.target } };
@@ -156,7 +159,8 @@ export function earn(rule: Rule, state: ProgressState, event: RuleEvent): Earnin
     }
     case 'cumulative': {
       const amount = amountOf(rule, event);
-      if (amount === null || amount <= 0) return { refused: 'missing_field' };
+      // A negative amount is a refund: it takes back progress not yet rewarded.
+      if (amount === null || amount === 0) return { refused: 'missing_field' };
       return cumulative(rule, state, event, amount);
     }
     case 'frequency':

@@ -87,6 +87,27 @@ t.test(
     t.match((await spend('m-2', day(3), { note: 'no amount' })).outcomes, [
       { outcome: 'not_eligible', reason: 'missing_field' },
     ]);
+
+    // Refunds take back progress not yet rewarded, below zero if need be; rewards are not clawed back.
+    t.match((await spend('m-2', day(4), { amount: -100 })).outcomes, [
+      { outcome: 'progress', progress: { current: -40 } },
+    ]);
+    t.match((await spend('m-2', day(5), { amount: 130 })).outcomes, [
+      { outcome: 'progress', progress: { current: 90 } },
+    ]);
+    t.match((await spend('m-2', day(6), { amount: 10 })).outcomes, [{ outcome: 'issued' }]);
+    t.match((await fuel('m-3', day(1), { fuelLitres: 100 })).outcomes, [{ outcome: 'issued' }]);
+    t.match((await fuel('m-3', day(2), { fuelLitres: '-100' })).outcomes, [
+      { outcome: 'progress', progress: { current: -100 } },
+    ]);
+    t.match((await fuel('m-3', day(3), { fuelLitres: 150 })).outcomes, [
+      { outcome: 'progress', progress: { current: 50 } },
+    ]);
+    t.match(
+      (await fuel('m-3', day(4), { fuelLitres: 50 })).outcomes,
+      [{ outcome: 'issued' }],
+      'the refunded 100 litres made up',
+    );
   },
 );
 
