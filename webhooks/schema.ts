@@ -77,6 +77,9 @@ const sourceFields = {
   name: Joi.string().required(),
   kind: Joi.string().required(),
   path: Joi.string().required().description('where the source system posts, signed'),
+  connectionId: nullable(Joi.string().guid()).description(
+    'the connection whose connector reads what arrives (a POS feed)',
+  ),
   acceptedCount: Joi.number().integer().required(),
   rejectedCount: Joi.number().integer().required(),
   lastRejectedAt: nullable(Joi.date()),

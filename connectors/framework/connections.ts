@@ -7,8 +7,10 @@ import type { Queryable, Transaction } from '../../core/db/database.ts';
 import { domainError, notFound, validationFailed } from '../../core/errors.ts';
 import { formatCursor } from '../../core/events/cursor.ts';
 import { newestCommitted } from '../../core/events/outbox.ts';
+import type { ParsedInbound } from '../../core/intake/service.ts';
 import { decodeCursor, isString, type Page, toPage } from '../../core/paging.ts';
 import type { Actor, Scope } from '../../core/tenancy/scope.ts';
+import { createSource } from '../../webhooks/inbound/sources.ts';
 import type { Connector, Opened } from './connector.ts';
 import { Connection } from './model.ts';
 import type { Registry } from './registry.ts';
@@ -112,7 +114,10 @@ export async function createConnection(
       entityId: row.id,
       summary: `${connector.describe.title} connection "${row.name}"`,
     });
-    return row;
+    const inbound = connector.inbound
+      ? await createSource(trx, actor, { name: row.name, kind: connector.inbound.kind, connectionId: row.id })
+      : undefined;
+    return { row, inbound: inbound && { id: inbound.id, path: inbound.path, secret: inbound.secret } };
   } catch (error) {
     if (error instanceof UniqueViolationError)
       throw domainError(409, 'connection_exists', `A connection named "${input.name}" exists`);
@@ -202,4 +207,17 @@ export async function deleteConnection(trx: Transaction, actor: Actor, id: strin
     entityId: id,
     summary: `Connection "${row.name}" deleted`,
   });
+}
+
+// Reads a connection's signed inbound request with its connector (wired into the inbound route).
+export async function parseInbound(
+  db: Queryable,
+  connectors: Connectors,
+  connectionId: string,
+  body: Buffer,
+): Promise<ParsedInbound> {
+  const row = (await Connection.query(db).findById(connectionId)) as Connection;
+  const inbound = connectors.registry.get(row.type)?.inbound;
+  if (!inbound) throw new Error(`a ${row.type} connection reads no inbound requests`);
+  return inbound.parse(openConnection(connectors, row), body);
 }

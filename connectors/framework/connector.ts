@@ -5,6 +5,7 @@ import type Joi from 'joi';
 import type { Logger } from 'pino';
 import type { Database, Transaction } from '../../core/db/database.ts';
 import type { StoredEvent } from '../../core/events/outbox.ts';
+import type { ParsedInbound } from '../../core/intake/service.ts';
 import type { RecordError } from './model.ts';
 
 export interface Description {
@@ -51,6 +52,8 @@ export interface Counts {
   unchanged?: number;
   // Members this run turned inactive (a leaver).
   deactivated?: number;
+  // Records that count as nothing (a void, a POS transaction with no loyalty id).
+  skipped?: number;
   failed?: number;
 }
 
@@ -126,6 +129,12 @@ export interface Connector<C = Record<string, unknown>, K = Record<string, unkno
   check?: (ctx: WriteBackContext<C, K>) => Promise<void | { credentials: K }>;
   sync?: (ctx: SyncContext<C, K>) => Promise<void>;
   handleInbound?: (ctx: InboundContext<C, K>) => Promise<InboundAnswer>;
+  // A connector whose vendor sends signed requests in its own format (a POS feed): creating its
+  // connection registers a signed inbound source of `kind`, and `parse` reads what arrives there.
+  inbound?: {
+    kind: 'pos' | 'hr' | 'crm' | 'loyalty' | 'other';
+    parse: (connection: Opened<C, K>, body: Buffer) => ParsedInbound;
+  };
   // A connector fed by files (an HR system's export, a POS journal): the media types it reads.
   files?: { types: string[]; take: (ctx: FileContext<C, K>) => Promise<void> };
   // Writes committed events back to the vendor; the answer lists the events that failed.

@@ -3,11 +3,12 @@
 import type { Plugin } from '@hapi/hapi';
 import pkg from '../../package.json' with { type: 'json' };
 import { hrFile } from '../hr-file/index.ts';
+import { pos } from '../pos/index.ts';
 import { salesforceFlowApi } from '../salesforce/flow-api.ts';
 import { salesforce } from '../salesforce/index.ts';
 import { successFactors } from '../successfactors/index.ts';
 import { workday } from '../workday/index.ts';
-import type { Connectors } from './connections.ts';
+import { type Connectors, parseInbound } from './connections.ts';
 import { declareConnectorJobs } from './jobs.ts';
 import { Registry } from './registry.ts';
 import { connectionRoutes } from './routes.ts';
@@ -19,6 +20,7 @@ export const connectorTypes = (): Registry => {
   registry.add(successFactors);
   registry.add(workday);
   registry.add(hrFile);
+  registry.add(pos);
   return registry;
 };
 
@@ -32,6 +34,7 @@ export const connectors: Plugin<void> = {
       publicUrl: config.publicUrl,
     };
     server.route(connectionRoutes(state, config.inboundMaxBytes, config.connectionFileMaxBytes));
+    server.app.inboundParser = (connectionId, body) => parseInbound(server.app.db, state, connectionId, body);
     // The document Salesforce External Services registers; its server is where Salesforce reaches Tessera.
     server.route({
       method: 'GET',

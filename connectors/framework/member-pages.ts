@@ -85,7 +85,15 @@ export async function upsertPeople(
   origin: Origin,
 ): Promise<Omit<PageResult, 'memberIds'>> {
   const result: PageResult = {
-    counts: { fetched: records.length, created: 0, updated: 0, unchanged: 0, deactivated: 0, failed: 0 },
+    counts: {
+      fetched: records.length,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      deactivated: 0,
+      skipped: 0,
+      failed: 0,
+    },
     errors: [],
     memberIds: [],
   };

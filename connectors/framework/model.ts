@@ -45,6 +45,7 @@ export class ConnectorRun extends TenantRow {
   declare updated: number;
   declare unchanged: number;
   declare deactivated: number;
+  declare skipped: number;
   declare failed: number;
   declare errors: RecordError[];
   declare failure: { code: string; message: string } | null;

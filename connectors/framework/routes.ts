@@ -68,13 +68,16 @@ export function connectionRoutes(
       },
       handler: (request, h) =>
         mutate(request, h, async (trx) => {
-          const row = await createConnection(
+          const { row, inbound } = await createConnection(
             trx,
             connectors,
             actorOf(request),
             payloadOf<ConnectionInput>(request),
           );
-          return { status: 201, body: shown(row) };
+          if (!inbound) return { status: 201, body: shown(row) };
+          // The inbound source's secret is shown this once; a replay answers without it.
+          const body = { ...shown(row), inbound };
+          return { status: 201, body, replay: { ...body, inbound: { ...inbound, secret: null } } };
         }),
     },
     {

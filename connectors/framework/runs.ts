@@ -20,7 +20,7 @@ import { writeBack } from './write-back.ts';
 export const SYNC_QUEUE = 'connector-sync';
 const KEPT_ERRORS = 100;
 const PROGRESS_EVERY_MS = 1_000;
-const COUNTS = ['fetched', 'created', 'updated', 'unchanged', 'deactivated', 'failed'] as const;
+const COUNTS = ['fetched', 'created', 'updated', 'unchanged', 'deactivated', 'skipped', 'failed'] as const;
 
 export interface SyncJob {
   runId: string;

@@ -58,6 +58,13 @@ export const connectionAnswer = Joi.object({
   inboundUrl: nullable(Joi.string()).description('where the vendor pushes to (TESSERA_PUBLIC_URL)'),
   createdAt: Joi.date().required(),
   updatedAt: Joi.date().required(),
+  inbound: Joi.object({
+    id: Joi.string().guid().required(),
+    path: Joi.string().required().description('where the vendor posts, signed per Standard Webhooks'),
+    secret: nullable(Joi.string()).description('shown once, when the connection is created'),
+  })
+    .label('ConnectionInbound')
+    .description("a POS feed's signed inbound source, registered with the connection"),
 }).label('Connection');
 export const connectionPage = pageOf(connectionAnswer, 'ConnectionPage');
 
@@ -76,6 +83,7 @@ export const runAnswer = Joi.object({
     updated: count,
     unchanged: count,
     deactivated: count,
+    skipped: count,
     failed: count,
   })
     .required()

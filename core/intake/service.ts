@@ -20,6 +20,14 @@ export interface SourceEventInput {
   data: Record<string, unknown>;
 }
 
+// What a connection's connector made of a signed inbound body (a POS feed's transactions): each item with
+// the source events it counts as, or why it counts as none. Thrown domain errors answer as they are.
+export interface ParsedInbound {
+  batch: boolean;
+  items: Array<{ key: string; events: SourceEventInput[] } | { key: string; skipped: string }>;
+}
+export type InboundParser = (connectionId: string, body: Buffer) => Promise<ParsedInbound>;
+
 export function presentSourceEvent(row: SourceEvent) {
   return row.toJSON();
 }

@@ -60,7 +60,15 @@ t.test(
     const run = await runFinished(app.api, sent.body.runId);
     t.equal(run.trigger, 'file');
     t.equal(run.status, 'succeeded', JSON.stringify(run.failure));
-    t.same(run.counts, { fetched: 5, created: 3, updated: 0, unchanged: 0, deactivated: 0, failed: 2 });
+    t.same(run.counts, {
+      fetched: 5,
+      created: 3,
+      updated: 0,
+      unchanged: 0,
+      deactivated: 0,
+      skipped: 0,
+      failed: 2,
+    });
     t.same(
       run.errors.map((error: { record: string; code: string }) => [error.record, error.code]),
       [
@@ -100,7 +108,15 @@ t.test(
       (await send(app, id, complete, { query: '?complete=true' })).body.runId,
     );
     // D002's deactivation is an update too.
-    t.same(done.counts, { fetched: 2, created: 1, updated: 1, unchanged: 1, deactivated: 1, failed: 0 });
+    t.same(done.counts, {
+      fetched: 2,
+      created: 1,
+      updated: 1,
+      unchanged: 1,
+      deactivated: 1,
+      skipped: 0,
+      failed: 0,
+    });
     t.equal((await app.api('GET', '/v1/members/D002')).body.status, 'inactive');
     t.equal((await app.api('GET', '/v1/members/D003')).body.status, 'inactive');
     const deactivated = await app.db('events').where({ type: 'member.deactivated' }).select('data');

@@ -126,7 +126,15 @@ t.test('contacts sync page by page into members; a second run takes only what ch
   t.equal(runIds.size, 1, 'one run for concurrent sync requests');
   const run = await runToEnd(app, [...runIds][0]);
   t.equal(run.status, 'succeeded', JSON.stringify(run.failure));
-  t.same(run.counts, { fetched: 2500, created: 2500, updated: 0, unchanged: 0, deactivated: 0, failed: 0 });
+  t.same(run.counts, {
+    fetched: 2500,
+    created: 2500,
+    updated: 0,
+    unchanged: 0,
+    deactivated: 0,
+    skipped: 0,
+    failed: 0,
+  });
   t.equal(fake.queries.length, 1, 'one SOQL query, then queryMore');
 
   const member = await app.api('GET', `/v1/members/${people[7].Id}`);
@@ -267,13 +275,13 @@ t.test('Outbound Messages become source events once, from the connection’s org
     {
       trigger: 'push',
       status: 'succeeded',
-      counts: { fetched: 4, created: 0, unchanged: 3, deactivated: 0, failed: 1 },
+      counts: { fetched: 4, created: 0, unchanged: 3, deactivated: 0, skipped: 0, failed: 1 },
       errors: [{ record: unmapped.id, code: 'unmapped_type' }],
     },
     {
       trigger: 'push',
       status: 'succeeded',
-      counts: { fetched: 100, created: 100, unchanged: 0, deactivated: 0, failed: 0 },
+      counts: { fetched: 100, created: 100, unchanged: 0, deactivated: 0, skipped: 0, failed: 0 },
     },
   ]);
 

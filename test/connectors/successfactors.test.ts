@@ -46,6 +46,7 @@ t.test(
       updated: 0,
       unchanged: 0,
       deactivated: 0,
+      skipped: 0,
       failed: 0,
     });
     t.equal(fake.queries.length, 3 + 1, 'the check, then three pages of up to 1,000');
@@ -81,7 +82,15 @@ t.test(
     Object.assign(fake.users[11], { status: 'f', lastModified: later + 1 });
     const campaign = await activeCampaign(app, {});
     const second = await sync(app, created.body.id);
-    t.same(second.counts, { fetched: 2, created: 0, updated: 2, unchanged: 0, deactivated: 1, failed: 0 });
+    t.same(second.counts, {
+      fetched: 2,
+      created: 0,
+      updated: 2,
+      unchanged: 0,
+      deactivated: 1,
+      skipped: 0,
+      failed: 0,
+    });
     t.match(
       decodeURIComponent(fake.queries.at(-1) as string),
       /lastModifiedDateTime gt datetimeoffset'2026-01-01T00:41:39.000Z'/,

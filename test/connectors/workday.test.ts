@@ -53,6 +53,7 @@ t.test(
       updated: 0,
       unchanged: 0,
       deactivated: 0,
+      skipped: 0,
       failed: 0,
     });
     t.match((await app.api('GET', '/v1/members/E00042')).body, {
@@ -70,6 +71,7 @@ t.test(
       updated: 2,
       unchanged: 2298,
       deactivated: 1,
+      skipped: 0,
       failed: 0,
     });
     t.equal((await app.api('GET', '/v1/members/E00042')).body.status, 'inactive');
@@ -85,6 +87,7 @@ t.test(
       updated: 0,
       unchanged: 2300,
       deactivated: 0,
+      skipped: 0,
       failed: 0,
     });
     t.equal((await app.db('connections').where({ id: created.body.id }).first()).cursor, null);
@@ -104,7 +107,15 @@ t.test(
     fake.failNext.push({ status: 429, retryAfter: '1' });
     const first = await syncToEnd(app.api, created.body.id);
     t.equal(first.status, 'succeeded', JSON.stringify(first.failure));
-    t.same(first.counts, { fetched: 250, created: 250, updated: 0, unchanged: 0, deactivated: 0, failed: 0 });
+    t.same(first.counts, {
+      fetched: 250,
+      created: 250,
+      updated: 0,
+      unchanged: 0,
+      deactivated: 0,
+      skipped: 0,
+      failed: 0,
+    });
     const pages = fake.calls.filter((call) => call.startsWith('GET /ccx/api/v1/'));
     t.same(
       pages.map((call) => call.split('?')[1]),

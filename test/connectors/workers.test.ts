@@ -81,7 +81,15 @@ t.test('two worker processes asked at once: one run, exact counts, no credential
   t.equal(during.body.runId, [...runIds][0]);
   const run = await finished(api(one.url), [...runIds][0]);
   t.equal(run.status, 'succeeded', JSON.stringify(run.failure));
-  t.same(run.counts, { fetched: 3000, created: 3000, updated: 0, unchanged: 0, deactivated: 0, failed: 0 });
+  t.same(run.counts, {
+    fetched: 3000,
+    created: 3000,
+    updated: 0,
+    unchanged: 0,
+    deactivated: 0,
+    skipped: 0,
+    failed: 0,
+  });
   const runs = (await api(two.url)('GET', `/v1/connections/${id}/runs`)).body.data;
   t.equal(runs.length, 1, 'no second run was queued');
 

@@ -14,6 +14,8 @@ export class InboundSource extends TenantRow {
   declare rejectedCount: string | number;
   declare lastRejectedAt: Date | null;
   declare lastRejection: string | null;
+  // A connection's own source (a POS feed): its connector reads what arrives.
+  declare connectionId: string | null;
   declare createdAt: Date;
 }
 

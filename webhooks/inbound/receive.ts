@@ -1,9 +1,15 @@
 // Owns receiving one signed inbound webhook: verify it over the raw body, then take its events in once
-// per webhook-id. A redelivered webhook-id is answered with what the first delivery got.
+// per webhook-id. A redelivered webhook-id is answered with what the first delivery got. A source that
+// belongs to a connection has its body read by that connection's connector (a POS feed's transactions).
 import type { Database, Transaction } from '../../core/db/database.ts';
 import { domainError, validationFailed } from '../../core/errors.ts';
 import { inboundBody } from '../../core/intake/schema.ts';
-import { type SourceEventInput, takeIn } from '../../core/intake/service.ts';
+import {
+  type InboundParser,
+  type ParsedInbound,
+  type SourceEventInput,
+  takeIn,
+} from '../../core/intake/service.ts';
 import { isUuid } from '../../core/payloads.ts';
 import { verifySigned } from '../signing.ts';
 import { InboundDelivery, InboundSource } from './model.ts';
@@ -87,16 +93,44 @@ async function takeInAll(
   return parsed.batch ? { events: results } : results[0];
 }
 
+async function takeInParsed(trx: Transaction, source: InboundSource, parsed: ParsedInbound) {
+  const intake = { tenantId: source.tenantId, actor: null, inboundSourceId: source.id };
+  const results = [];
+  for (const item of parsed.items) {
+    if ('skipped' in item) {
+      results.push({ key: item.key, skipped: item.skipped, events: [] });
+      continue;
+    }
+    const events = [];
+    for (const event of item.events) events.push((await takeIn(trx, intake, event)).event);
+    results.push({ key: item.key, events });
+  }
+  return parsed.batch ? { transactions: results } : results[0];
+}
+
+// A connection's source is read by its connector; any other by Tessera's own event shape.
+async function reader(source: InboundSource, request: InboundRequest, parse: InboundParser | undefined) {
+  const webhookId = request.webhookId as string;
+  if (!source.connectionId) {
+    const parsed = parseBody(request.body);
+    return (trx: Transaction) => takeInAll(trx, source, webhookId, parsed);
+  }
+  if (!parse) throw new Error('no connector reads inbound requests in this process');
+  const parsed = await parse(source.connectionId, request.body);
+  return (trx: Transaction) => takeInParsed(trx, source, parsed);
+}
+
 export async function receiveInbound(
   db: Database,
   request: InboundRequest,
   toleranceSeconds: number,
+  parse?: InboundParser,
 ): Promise<InboundAnswer> {
   const source = await verified(db, request, toleranceSeconds);
   const webhookId = request.webhookId as string;
   if (webhookId.length > 255)
     throw domainError(400, 'validation_failed', 'The webhook-id is longer than 255 characters');
-  const parsed = parseBody(request.body);
+  const takeInBody = await reader(source, request, parse);
   return db.transaction(async (trx) => {
     // The claim row makes a concurrent redelivery wait for this one, then read its answer.
     const claimed = await InboundDelivery.query(trx)
@@ -109,7 +143,7 @@ export async function receiveInbound(
       const original = (await InboundDelivery.query(trx).findById([source.id, webhookId])) as InboundDelivery;
       return { status: original.statusCode, body: original.answer, replayed: true };
     }
-    const body = await takeInAll(trx, source, webhookId, parsed);
+    const body = await takeInBody(trx);
     await InboundDelivery.query(trx)
       .findById([source.id, webhookId])
       .patch({ statusCode: 200, answer: body });

@@ -81,15 +81,17 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
         ...answers('receiveInboundWebhook', { 200: inboundAnswer }),
         description: 'Receive events from a source system, signed per Standard Webhooks',
         notes:
-          'Body: one event or `{ "events": [...] }`. Signed with the source’s secret over the raw body; ' +
+          'Body: one event or `{ "events": [...] }`; for a connection’s source (a POS feed), what its connector reads ' +
+          '(one `pos.transaction.v1` or `{ "transactions": [...] }`). Signed with the source’s secret over the raw body; ' +
           'a webhook-id already accepted gets the original answer again and has no second effect.',
         tags: ['api', 'inbound'],
         auth: false,
         payload: { parse: false, output: 'data', maxBytes },
       },
       handler: async (request, h) => {
+        const { db, inboundParser } = request.server.app;
         const answer = await receiveInbound(
-          request.server.app.db,
+          db,
           {
             sourceId: paramsOf<{ sourceId: string }>(request).sourceId,
             webhookId: headerOf(request, 'webhook-id'),
@@ -98,6 +100,7 @@ export function inboundRoutes(maxBytes: number): ServerRoute[] {
             body: (request.payload as Buffer | null) ?? Buffer.alloc(0),
           },
           request.server.app.config.inboundToleranceSeconds,
+          inboundParser,
         );
         const response = h.response(answer.body as object).code(answer.status);
         return answer.replayed ? response.header('Idempotent-Replayed', 'true') : response;

@@ -16,6 +16,7 @@ export function presentSource(row: InboundSource) {
     name: row.name,
     kind: row.kind,
     path: `/webhooks/inbound/${row.id}`,
+    connectionId: row.connectionId,
     acceptedCount: Number(row.acceptedCount),
     rejectedCount: Number(row.rejectedCount),
     lastRejectedAt: row.lastRejectedAt,
@@ -24,9 +25,19 @@ export function presentSource(row: InboundSource) {
   };
 }
 
-export async function createSource(trx: Transaction, actor: Actor, input: { name: string; kind: string }) {
+export async function createSource(
+  trx: Transaction,
+  actor: Actor,
+  input: { name: string; kind: string; connectionId?: string },
+) {
   const row = await InboundSource.query(trx)
-    .insert({ tenantId: actor.scope.tenantId, name: input.name, kind: input.kind, secret: generateSecret() })
+    .insert({
+      tenantId: actor.scope.tenantId,
+      name: input.name,
+      kind: input.kind,
+      secret: generateSecret(),
+      connectionId: input.connectionId ?? null,
+    })
     .onConflict(['tenantId', 'name'])
     .ignore()
     .returning('*')
