@@ -1,9 +1,8 @@
 // Owns taking in an end-of-day journal sent to a POS connection (NAXML POSJournal XML or a CSV export):
 // the whole file is read and checked first, and nothing is taken in unless all of it reads; then its
-// transactions are taken in 200 a transaction, each page committed with the count reached, so a run
-// that dies resumes there. Transactions already taken in (in real time, or by an earlier journal) count
-// as unchanged: their sourceEventIds are the same.
-import type { Transaction } from '../../core/db/database.ts';
+// transactions are taken in, 8 at a time, each in its own database transaction, with the run's
+// position committed every 200, so a run that dies resumes there. Transactions already taken in (in
+// real time, or by an earlier journal) count as unchanged: their sourceEventIds are the same.
 import { takeIn } from '../../core/intake/service.ts';
 import { ConnectorError, type FileContext } from '../framework/connector.ts';
 import type { PosConfig } from './config.ts';
@@ -14,7 +13,9 @@ import { countTransaction, type PosTransaction, transactionSchema } from './tran
 type Context = FileContext<PosConfig, Record<string, never>>;
 type Cursor = { taken: number } | null;
 
+// Progress is committed every this many transactions, taken in this many at once.
 const PAGE = 200;
+const CONCURRENCY = 8;
 
 async function* transactionsOf(ctx: Context): AsyncGenerator<PosTransaction> {
   const { config } = ctx.connection;
@@ -35,43 +36,73 @@ async function* transactionsOf(ctx: Context): AsyncGenerator<PosTransaction> {
 const eventName = (tx: PosTransaction) =>
   tx.type === 'refund' ? 'RefundEvent' : tx.type === 'void' ? 'VoidEvent' : 'SaleEvent';
 
-async function takePage(trx: Transaction, ctx: Context, page: PosTransaction[]) {
-  const counts = { fetched: page.length, created: 0, unchanged: 0, skipped: 0 };
+type Outcome = 'created' | 'unchanged' | 'skipped';
+
+// One transaction in a database transaction of its own, as a real-time request is: its locks are held
+// briefly, so that several are taken in at once without waiting on each other for long.
+async function takeTransaction(ctx: Context, tx: PosTransaction): Promise<Outcome> {
+  const counted = countTransaction(tx, ctx.connection.name);
+  if ('skipped' in counted) return 'skipped';
   const intake = { tenantId: ctx.connection.tenantId, actor: null };
-  for (const tx of page) {
-    const counted = countTransaction(tx, ctx.connection.name);
-    if ('skipped' in counted) {
-      counts.skipped += 1;
-      continue;
-    }
+  return ctx.db.transaction(async (trx) => {
     let created = false;
     for (const event of counted.events) {
       const taken = await takeIn(trx, intake, event);
       if (event.type === 'pos.transaction') created = taken.created;
     }
-    counts[created ? 'created' : 'unchanged'] += 1;
+    return created ? 'created' : 'unchanged';
+  });
+}
+
+// Where a run that dies resumes: past every transaction up to the first not yet taken in. Transactions
+// after it that were taken in already are found so again (same sourceEventIds) and change nothing.
+class Progress {
+  #next = 1;
+  readonly #finished = new Set<number>();
+  #counts = { fetched: 0, created: 0, unchanged: 0, skipped: 0 };
+
+  constructor(done: number) {
+    this.#next = done + 1;
   }
-  return counts;
+
+  finish(index: number, outcome: Outcome) {
+    this.#finished.add(index);
+    while (this.#finished.delete(this.#next)) this.#next += 1;
+    this.#counts.fetched += 1;
+    this.#counts[outcome] += 1;
+  }
+
+  get pending() {
+    return this.#counts.fetched;
+  }
+
+  take() {
+    const counts = this.#counts;
+    this.#counts = { fetched: 0, created: 0, unchanged: 0, skipped: 0 };
+    return { cursor: { taken: this.#next - 1 }, counts };
+  }
 }
 
 export async function takeJournal(ctx: Context) {
   const cursor = ctx.connection.cursor as Cursor;
-  // A resumed run read the whole file before its first page: no need to check it again.
+  // A resumed run read the whole file before it took anything in: no need to check it again.
   if (!cursor) for await (const _ of transactionsOf(ctx));
   const done = cursor?.taken ?? 0;
-  let index = 0;
-  let page: PosTransaction[] = [];
-  const commit = async () => {
-    const taken = index;
-    const rows = page;
-    page = [];
-    await ctx.commitPage(async (trx) => ({ cursor: { taken }, counts: await takePage(trx, ctx, rows) }));
+  const progress = new Progress(done);
+  const record = () => {
+    const page = progress.take();
+    return ctx.commitPage(async () => page);
   };
-  for await (const tx of transactionsOf(ctx)) {
-    index += 1;
-    if (index <= done) continue;
-    page.push(tx);
-    if (page.length === PAGE) await commit();
-  }
-  if (page.length) await commit();
+  const source = transactionsOf(ctx);
+  let index = 0;
+  const worker = async () => {
+    for (let next = await source.next(); !next.done; next = await source.next()) {
+      const at = ++index;
+      if (at <= done) continue;
+      progress.finish(at, await takeTransaction(ctx, next.value));
+      if (progress.pending >= PAGE) await record();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  if (progress.pending) await record();
 }

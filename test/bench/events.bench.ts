@@ -4,11 +4,10 @@
 // authenticated GET of a member through the same server.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
-import { openDatabase } from '../../core/db/database.ts';
 import { apiClient } from '../helpers/api.ts';
 import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
 import { spawnServer } from '../helpers/process.ts';
-import { type LoadResult, report, runLoad, runOpenLoop } from './load.ts';
+import { type LoadResult, report, runLoad, runOpenLoop, seedMembers } from './load.ts';
 import { statementCounter } from './statements.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -66,23 +65,6 @@ function posEvent(refs: string[]) {
   };
 }
 
-async function seedMembers(url: string): Promise<string[]> {
-  const db = openDatabase(url, 2);
-  try {
-    const tenant = await db('tenants').where({ name: 'default' }).first('id');
-    const refs = Array.from({ length: MEMBERS }, (_, i) => `card-${i}`);
-    for (let i = 0; i < refs.length; i += 1000)
-      await db('members').insert(
-        refs
-          .slice(i, i + 1000)
-          .map((externalRef) => ({ tenantId: tenant.id, externalRef, name: externalRef })),
-      );
-    return refs;
-  } finally {
-    await db.destroy();
-  }
-}
-
 async function run(name: string, url: string, seconds: number, request: (http: Pool) => Promise<void>) {
   const http = new Pool(url, { connections: CLIENTS, pipelining: 1 });
   try {
@@ -113,7 +95,7 @@ try {
     TESSERA_ADMIN_KEY: adminKey,
   });
   try {
-    const refs = await seedMembers(database.url);
+    const refs = await seedMembers(database.url, MEMBERS, 'card');
     const api = apiClient(server.url, adminKey);
     for (const campaign of campaigns) {
       const created = await api('POST', '/v1/campaigns', {

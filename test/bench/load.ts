@@ -2,9 +2,9 @@
 // percentiles), the machine's description, and a Tessera process to measure.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { openDatabase } from '../../core/db/database.ts';
 import { apiClient } from '../helpers/api.ts';
 import { spawnServer } from '../helpers/process.ts';
-import { TEST_SECRET_KEY } from '../helpers/tessera.ts';
 
 export interface LoadResult {
   name: string;
@@ -88,6 +88,24 @@ export async function runOpenLoop(
   return run.result();
 }
 
+// `count` members of the default tenant, `<prefix>-<n>`, inserted straight into the database.
+export async function seedMembers(url: string, count: number, prefix: string): Promise<string[]> {
+  const db = openDatabase(url, 2);
+  try {
+    const tenant = await db('tenants').where({ name: 'default' }).first('id');
+    const refs = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+    for (let i = 0; i < refs.length; i += 1000)
+      await db('members').insert(
+        refs
+          .slice(i, i + 1000)
+          .map((externalRef) => ({ tenantId: tenant.id, externalRef, name: externalRef })),
+      );
+    return refs;
+  } finally {
+    await db.destroy();
+  }
+}
+
 // A Tessera process for a benchmark on its database, with an admin key of its own.
 export async function benchServer(databaseUrl: string) {
   const adminKey = `tsk_bench_${randomBytes(16).toString('hex')}`;
@@ -95,9 +113,10 @@ export async function benchServer(databaseUrl: string) {
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'warn',
     TESSERA_ADMIN_KEY: adminKey,
-    TESSERA_SECRET_KEY: TEST_SECRET_KEY,
+    // A key of its own: the tests' helpers would bring the test runner (and its time limit) with them.
+    TESSERA_SECRET_KEY: randomBytes(32).toString('base64'),
   });
-  return { server, api: apiClient(server.url, adminKey) };
+  return { server, adminKey, api: apiClient(server.url, adminKey) };
 }
 
 export function machine(): string {
