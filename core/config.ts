@@ -85,6 +85,9 @@ export interface Config {
   connectorBackoffMs: number;
   connectionFileMaxBytes: number;
   milestonesCron: string;
+  uploadMaxRows: number;
+  uploadMaxBytes: number;
+  uploadBatchRows: number;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -167,6 +170,9 @@ const variables = {
   TESSERA_CONNECTOR_BACKOFF_MS: ['connectorBackoffMs', int(10, 60_000), '500'],
   TESSERA_CONNECTION_FILE_MAX_BYTES: ['connectionFileMaxBytes', int(1024), '104857600'],
   TESSERA_MILESTONES_CRON: ['milestonesCron', cronExpression, '0 * * * *'],
+  TESSERA_UPLOAD_MAX_ROWS: ['uploadMaxRows', int(1), '1000000'],
+  TESSERA_UPLOAD_MAX_BYTES: ['uploadMaxBytes', int(1024), '268435456'],
+  TESSERA_UPLOAD_BATCH_ROWS: ['uploadBatchRows', int(1, 10_000), '500'],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single(),

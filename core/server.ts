@@ -25,6 +25,7 @@ import { ledger } from './ledger/index.ts';
 import { live } from './live/index.ts';
 import { members } from './members/index.ts';
 import { tenancy } from './tenancy/index.ts';
+import { uploads } from './uploads/index.ts';
 
 export interface ServerDeps {
   config: Config;
@@ -71,6 +72,7 @@ export async function createServer({ config, db, logger, jobs }: ServerDeps): Pr
     audit,
     webhooks,
     connectors,
+    uploads,
   ]);
   documentErrors(server);
   await server.initialize();

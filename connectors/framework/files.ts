@@ -2,13 +2,12 @@
 // in chunks while its size and SHA-256 are counted, a run of trigger `file` queued for it in the same
 // transaction, and the chunks read back in order by that run. Files of one connection run one at a
 // time, in the order they arrived.
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { Request, ResponseToolkit } from '@hapi/hapi';
 import type { Database, Queryable, Transaction } from '../../core/db/database.ts';
 import { domainError } from '../../core/errors.ts';
 import { scopeOf } from '../../core/http/context.ts';
-import { claimStreamed, markStored, storeInTransaction } from '../../core/http/idempotency.ts';
+import { storeInTransaction } from '../../core/http/idempotency.ts';
+import { answerStreamed, claimOrReplay, type HashedBody, hashedBody } from '../../core/http/streamed.ts';
 import { type Connectors, findConnection } from './connections.ts';
 import { ConnectionFile, ConnectorRun } from './model.ts';
 
@@ -25,9 +24,7 @@ export function fileTypes(connectors: Connectors): string[] {
   return [...new Set(connectors.registry.all().flatMap((connector) => connector.files?.types ?? []))];
 }
 
-async function storeBody(trx: Transaction, fileId: string, body: Readable, maxBytes: number) {
-  const hash = createHash('sha256');
-  let bytes = 0;
+async function storeBody(trx: Transaction, fileId: string, body: HashedBody) {
   let seq = 0;
   let pending: Buffer[] = [];
   let size = 0;
@@ -37,29 +34,14 @@ async function storeBody(trx: Transaction, fileId: string, body: Readable, maxBy
     pending = [];
     size = 0;
   };
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    bytes += buffer.length;
-    if (bytes > maxBytes)
-      throw domainError(413, 'payload_too_large', `A file may hold at most ${maxBytes} bytes`, [
-        { maxBytes },
-      ]);
-    hash.update(buffer);
+  for await (const buffer of body.chunks) {
     pending.push(buffer);
     size += buffer.length;
     if (size >= CHUNK_BYTES) await flush();
   }
   await flush();
-  if (bytes === 0) throw domainError(400, 'file_empty', 'The file is empty');
-  return { bytes, sha256: hash.digest('hex') };
-}
-
-// The answer a replayed Idempotency-Key gets; thrown to roll back the copy just stored.
-class Replayed {
-  readonly answer: { status: number; body: unknown };
-  constructor(answer: { status: number; body: unknown }) {
-    this.answer = answer;
-  }
+  if (body.bytes() === 0) throw domainError(400, 'file_empty', 'The file is empty');
+  return { bytes: body.bytes(), sha256: body.sha256() };
 }
 
 const mimeOf = (request: Request) =>
@@ -97,11 +79,9 @@ async function queueFile(request: Request, connectors: Connectors, connectionId:
     const { bytes, sha256 } = await storeBody(
       trx,
       file.id,
-      request.payload as Readable,
-      config.connectionFileMaxBytes,
+      hashedBody(request, config.connectionFileMaxBytes),
     );
-    const replay = await claimStreamed(request, sha256);
-    if (replay) throw new Replayed(replay);
+    await claimOrReplay(request, sha256);
     await ConnectionFile.query(trx).findById(file.id).patch({ bytes, sha256 });
     await jobs.enqueue<FileJob>(trx, FILES_QUEUE, [{ data: { runId: run.id }, singletonKey: connection.id }]);
     const body = { runId: run.id, fileId: file.id, status: run.status, bytes, sha256, complete };
@@ -110,26 +90,17 @@ async function queueFile(request: Request, connectors: Connectors, connectionId:
   });
 }
 
-export async function receiveFile(
+export const receiveFile = (
   request: Request,
   h: ResponseToolkit,
   connectors: Connectors,
   connectionId: string,
   complete: boolean,
-) {
-  try {
-    const body = await queueFile(request, connectors, connectionId, complete);
-    markStored(request);
-    return h.response(body).code(202);
-  } catch (error) {
-    if (!(error instanceof Replayed)) throw error;
-    const { status, body } = error.answer;
-    return h
-      .response(body ?? undefined)
-      .code(status)
-      .header('Idempotent-Replayed', 'true');
-  }
-}
+) =>
+  answerStreamed(request, h, async () => ({
+    status: 202,
+    body: await queueFile(request, connectors, connectionId, complete),
+  }));
 
 export async function fileOfRun(db: Queryable, runId: string): Promise<ConnectionFile | undefined> {
   return ConnectionFile.query(db).findOne({ runId });

@@ -1,7 +1,7 @@
-// Owns reading CSV files as they stream in: UTF-8 with or without a BOM, CRLF or LF, `,` or `;` (or tab)
-// detected from the header line, quoted fields holding commas and newlines. A row that cannot be read
-// (wrong number of fields, a stray quote) is reported as that row's error and the rest go on; a file
-// whose header cannot be read fails whole.
+// Owns CSV files: reading them as they stream in (UTF-8 with or without a BOM, CRLF or LF, `,` or `;` (or
+// tab) detected from the header line, quoted fields holding commas and newlines; a row that cannot be
+// read is reported as that row's error and the rest go on; a file whose header cannot be read fails
+// whole), and writing exports that spreadsheets cannot run as formulas.
 import { Readable } from 'node:stream';
 import { type CsvError, type Info, parse } from 'csv-parse';
 
@@ -139,3 +139,18 @@ export async function* readCsv(
   if (!header) throw new CsvFileError('csv_header_invalid', 'The file has no header line');
   yield* drain();
 }
+
+// Cells a spreadsheet would run as a formula (or that start with a control character) are written with a
+// leading apostrophe, so that an export opened in Excel shows them as text.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function safeCsvCell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+// One line of an export (CRLF, as RFC 4180 has it), formula-safe.
+export const safeCsvLine = (values: Array<string | number | null | undefined>) =>
+  `${values.map(safeCsvCell).join(',')}\r\n`;

@@ -57,10 +57,20 @@ export const sourceEventAnswer = Joi.object({
 
 export const sourceEventPage = pageOf(sourceEventAnswer, 'SourceEventPage');
 
-// What a signed inbound request answers: one event's answer, or each event's in a batch.
+// What a connection's source (a POS feed) answers per record: the source events it counted as, or why none.
+const parsedAnswer = Joi.object({
+  key: Joi.string().required().description('the record, e.g. <storeId>:<businessDate>:<transactionId>'),
+  events: Joi.array().items(sourceEventAnswer).required(),
+  skipped: Joi.string().description('void, no_loyalty_id, no_counted_lines'),
+}).label('ParsedRecordAnswer');
+
+// What a signed inbound request answers: one event's answer, or each event's in a batch; for a
+// connection's source, each record's.
 export const inboundAnswer = Joi.alternatives()
   .try(
     sourceEventAnswer,
     Joi.object({ events: Joi.array().items(sourceEventAnswer).required() }).label('SourceEventBatchAnswer'),
+    parsedAnswer,
+    Joi.object({ transactions: Joi.array().items(parsedAnswer).required() }).label('ParsedBatchAnswer'),
   )
   .label('InboundAnswer');

@@ -28,6 +28,9 @@ export class Issuance extends TenantRow {
   declare createdAt: Date;
   declare decidedAt: Date | null;
   declare fulfilledAt: Date | null;
+  // The upload and its row that made this issuance.
+  declare uploadId: string | null;
+  declare uploadRow: number | null;
 }
 
 // An issuance as the one-statement writes return it (raw SQL, mapped by knex), or as the model reads it.

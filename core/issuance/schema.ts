@@ -7,7 +7,10 @@ export const issuanceAnswer = Joi.object({
   id: Joi.string().guid().required(),
   campaignId: Joi.string().guid().required(),
   memberRef: Joi.string().required(),
-  origin: Joi.string().valid('rule', 'api').required().description('a campaign rule, or sent by a caller'),
+  origin: Joi.string()
+    .valid('rule', 'api', 'upload')
+    .required()
+    .description('a campaign rule, sent by a caller, or a row of an upload'),
   sourceEventId: nullable(Joi.string().guid()),
   reason: nullable(Joi.string()),
   reward: Joi.object({ type: Joi.string().valid('points', 'voucher').required() })
@@ -22,6 +25,8 @@ export const issuanceAnswer = Joi.object({
   createdAt: Joi.date().required(),
   decidedAt: nullable(Joi.date()),
   fulfilledAt: nullable(Joi.date()),
+  uploadId: nullable(Joi.string().guid()),
+  uploadRow: nullable(Joi.number().integer()),
   voucherCode: nullable(Joi.string()).description('in full for admins, else its last 4 characters'),
   memberStatus: Joi.string()
     .valid('active', 'inactive')

@@ -97,7 +97,8 @@ async function fulfil(
     const { transfer } = await moveBy('credit', trx, scope, {
       memberRef: row.memberRef,
       amount: row.reward.amount,
-      source: 'campaign',
+      // An upload's rewards are told apart in the ledger from those the campaign's rule made.
+      source: row.origin === 'upload' ? 'upload' : 'campaign',
       reference: row.id,
       reason: campaignName,
       metadata: { campaignId: row.campaignId, issuanceId: row.id },
@@ -127,6 +128,9 @@ export interface NewIssuance {
   origin: IssuanceRow['origin'];
   sourceEventId?: string;
   reason?: string;
+  // An upload's row: its own reward (and cost) in place of the campaign's, already approved with the
+  // upload, and unique per (upload, row).
+  upload?: { id: string; row: number; reward: Reward; cost: number };
 }
 
 // Creates one issuance under the campaign's governance; the caller holds the member's progress lock.
@@ -134,16 +138,19 @@ export async function issue(
   trx: Transaction,
   input: NewIssuance,
 ): Promise<{ ok: true; issuance: WithCode } | { ok: false; refusal: Refusal }> {
-  const { campaign, member } = input;
+  const { campaign, member, upload } = input;
   if (await memberCapReached(trx, campaign, member.id)) return { ok: false, refusal: 'member_cap_reached' };
+  const reward = upload?.reward ?? campaign.reward;
+  const cost = upload?.cost ?? campaign.rewardCost;
+  const approved = campaign.approval === 'auto' || upload !== undefined;
   // An automatic points reward cannot fail once its share is taken: it is counted as spent at once.
-  const spentNow = campaign.approval === 'auto' && campaign.reward.type === 'points';
-  const share = await takeShare(trx, campaign.id, campaign.rewardCost, spentNow);
+  const spentNow = approved && reward.type === 'points';
+  const share = await takeShare(trx, campaign.id, cost, spentNow);
   if (!share.ok) return share;
   const row = await withEvent(
     trx,
     `INSERT INTO issuances (tenant_id, campaign_id, member_id, member_ref, origin, source_event_id, reason,
-       reward, cost, status) VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), ?, ?)`,
+       reward, cost, status, upload_id, upload_row) VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), ?, ?, ?, ?)`,
     [
       campaign.tenantId,
       campaign.id,
@@ -152,9 +159,11 @@ export async function issue(
       input.origin,
       input.sourceEventId ?? null,
       input.reason ?? null,
-      JSON.stringify(campaign.reward),
-      campaign.rewardCost,
-      campaign.approval === 'auto' ? 'approved' : 'pending_approval',
+      JSON.stringify(reward),
+      cost,
+      approved ? 'approved' : 'pending_approval',
+      upload?.id ?? null,
+      upload?.row ?? null,
     ],
     'issuance.created',
     { campaignName: campaign.name, reason: input.reason ?? null },

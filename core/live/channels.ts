@@ -9,8 +9,8 @@ export const CHANNELS = {
   redemptions: ['ledger.reserved', 'ledger.confirmed', 'ledger.released', 'ledger.debited', 'redemption.*'],
   deliveries: ['delivery.*'],
   campaigns: ['campaign.*'],
-  // Background jobs: connector runs (the bulk uploads add theirs).
-  jobs: ['connector_run.*'],
+  // Background jobs: connector runs and bulk uploads.
+  jobs: ['connector_run.*', 'upload.*'],
 } as const;
 
 export type Channel = keyof typeof CHANNELS;

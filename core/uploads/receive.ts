@@ -1,0 +1,162 @@
+// Owns receiving an upload: a CSV file streamed into staging (read with core/files/csv.ts, hashed for its
+// Idempotency-Key), or JSON rows sent in chunks by an HR system and closed with `complete`. A received
+// upload is queued for validation in the same transaction.
+import type { Request } from '@hapi/hapi';
+import Joi from 'joi';
+import { recordAudit } from '../audit/log.ts';
+import type { Transaction } from '../db/database.ts';
+import { domainError, notFound, validationFailed } from '../errors.ts';
+import { CsvFileError, readCsv } from '../files/csv.ts';
+import { actorOf, queryOf, scopeOf } from '../http/context.ts';
+import { storeInTransaction } from '../http/idempotency.ts';
+import { claimOrReplay, hashedBody } from '../http/streamed.ts';
+import type { Actor } from '../tenancy/scope.ts';
+import { valuesOf } from './columns.ts';
+import { announce, findUpload, moveUpload, presentUpload, VALIDATE_QUEUE } from './lifecycle.ts';
+import { Upload } from './model.ts';
+import { type StagedRow, stagedRow, stageRows } from './staging.ts';
+
+export const MAX_JSON_ROWS = 10_000;
+
+const rows = Joi.array().items(Joi.object().unknown(true)).max(MAX_JSON_ROWS).required();
+const complete = Joi.boolean().default(false).description('true: no more rows follow; validation starts');
+
+export const jsonUpload = Joi.object({ campaignId: Joi.string().guid(), rows, complete }).label('UploadRows');
+export const moreRows = Joi.object({ rows, complete }).label('MoreUploadRows');
+
+const mimeOf = (request: Request) =>
+  String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+
+async function* csvRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<StagedRow> {
+  try {
+    for await (const read of readCsv(chunks))
+      yield 'error' in read
+        ? stagedRow(read.row, valuesOf({}), { column: null, ...read.error })
+        : stagedRow(read.row, valuesOf(read.fields));
+  } catch (error) {
+    if (error instanceof CsvFileError) throw domainError(400, error.code, error.message);
+    throw error;
+  }
+}
+
+async function campaignKnown(trx: Transaction, tenantId: string, campaignId: string | undefined) {
+  if (campaignId && !(await trx('campaigns').where({ id: campaignId, tenantId }).first('id')))
+    throw notFound('Campaign');
+}
+
+async function opened(
+  trx: Transaction,
+  actor: Actor,
+  campaignId: string | undefined,
+  format: 'csv' | 'json',
+) {
+  await campaignKnown(trx, actor.scope.tenantId, campaignId);
+  return Upload.query(trx)
+    .insert({
+      tenantId: actor.scope.tenantId,
+      campaignId: campaignId ?? null,
+      format,
+      uploadedBy: actor.scope.keyId,
+    })
+    .returning('*');
+}
+
+// Received in full: queued for validation, audited.
+async function close(trx: Transaction, request: Request, upload: Upload) {
+  const validating = await moveUpload(trx, upload, 'validating');
+  await request.server.app.jobs.enqueue(trx, VALIDATE_QUEUE, [{ data: { uploadId: upload.id } }]);
+  await recordAudit(trx, actorOf(request), {
+    action: 'upload.received',
+    entityType: 'upload',
+    entityId: upload.id,
+    summary: `Received an upload of ${validating.rowsRead} rows`,
+  });
+  await announce(trx, validating, 'received');
+  return validating;
+}
+
+async function receiveCsv(trx: Transaction, request: Request) {
+  const { config } = request.server.app;
+  const upload = await opened(
+    trx,
+    actorOf(request),
+    queryOf<{ campaignId?: string }>(request).campaignId,
+    'csv',
+  );
+  const body = hashedBody(request, config.uploadMaxBytes);
+  const count = await stageRows(trx, upload.id, csvRows(body.chunks), config.uploadMaxRows);
+  if (count === 0) throw domainError(400, 'file_empty', 'The file has no rows');
+  await claimOrReplay(request, body.sha256());
+  return close(trx, request, await upload.$query(trx).patchAndFetch({ rowsRead: count }));
+}
+
+async function readJson(request: Request) {
+  const body = hashedBody(request, request.server.app.config.maxBodyBytes);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body.chunks) chunks.push(chunk);
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw domainError(400, 'malformed_json', 'The request body is not valid JSON');
+  }
+  const { error, value } = jsonUpload.validate(json, { abortEarly: false, convert: true });
+  if (error) throw validationFailed(error.details);
+  return {
+    ...(value as { campaignId?: string; rows: Record<string, unknown>[]; complete: boolean }),
+    sha256: body.sha256(),
+  };
+}
+
+async function appendRows(
+  trx: Transaction,
+  request: Request,
+  upload: Upload,
+  rows: Record<string, unknown>[],
+) {
+  const { uploadMaxRows } = request.server.app.config;
+  const first = upload.rowsRead;
+  const staged = rows.map((row, index) => stagedRow(first + index + 1, valuesOf(row)));
+  const count = await stageRows(trx, upload.id, staged, uploadMaxRows - first);
+  return upload.$query(trx).patchAndFetch({ rowsRead: first + count, updatedAt: new Date() });
+}
+
+async function receiveJson(trx: Transaction, request: Request) {
+  const { campaignId, rows, complete, sha256 } = await readJson(request);
+  const upload = await opened(trx, actorOf(request), campaignId, 'json');
+  await claimOrReplay(request, sha256);
+  const appended = await appendRows(trx, request, upload, rows);
+  return complete ? close(trx, request, appended) : appended;
+}
+
+// POST /v1/uploads: a CSV file, or JSON rows (more may follow with /rows until /complete).
+export async function receiveUpload(request: Request) {
+  const type = mimeOf(request);
+  if (type !== 'text/csv' && type !== 'application/json')
+    throw domainError(415, 'unsupported_media_type', 'Send text/csv or application/json');
+  const upload = await request.server.app.db.transaction(async (trx) => {
+    const received = type === 'text/csv' ? await receiveCsv(trx, request) : await receiveJson(trx, request);
+    await storeInTransaction(request, trx, 202, presentUpload(received));
+    return received;
+  });
+  return { status: 202, body: presentUpload(upload) };
+}
+
+// POST /v1/uploads/{id}/rows and /complete (parsed by hapi, within TESSERA_MAX_BODY_BYTES): more JSON
+// rows for an upload still receiving, or its end.
+export async function receiveMore(
+  trx: Transaction,
+  request: Request,
+  id: string,
+  more: { rows: Record<string, unknown>[]; complete: boolean } | null,
+) {
+  let upload = await findUpload(trx, scopeOf(request), id, true);
+  if (upload.status !== 'receiving' || upload.format !== 'json')
+    throw domainError(409, 'invalid_transition', `An upload that is ${upload.status} takes no more rows`);
+  if (more) upload = await appendRows(trx, request, upload, more.rows);
+  if (!more || more.complete) upload = await close(trx, request, upload);
+  return presentUpload(upload);
+}
