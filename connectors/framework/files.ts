@@ -102,6 +102,17 @@ export const receiveFile = (
     body: await queueFile(request, connectors, connectionId, complete),
   }));
 
+// The connection's next file to read, oldest first: its run queued, or running when its worker died.
+export async function nextFileRun(db: Queryable, connectionId: string): Promise<string | undefined> {
+  const row = await db('connectionFiles as f')
+    .join('connectorRuns as r', 'r.id', 'f.runId')
+    .where('f.connectionId', connectionId)
+    .whereIn('r.status', ['queued', 'running'])
+    .orderBy([{ column: 'f.createdAt' }, { column: 'f.id' }])
+    .first('r.id');
+  return row?.id;
+}
+
 export async function fileOfRun(db: Queryable, runId: string): Promise<ConnectionFile | undefined> {
   return ConnectionFile.query(db).findOne({ runId });
 }

@@ -5,7 +5,7 @@ import type { Server } from '@hapi/hapi';
 import type { Connectors } from './connections.ts';
 import { FILES_QUEUE, type FileJob } from './files.ts';
 import { takeMilestones } from './milestones.ts';
-import { enqueueDue, executeRun, SYNC_QUEUE, type SyncJob } from './runs.ts';
+import { enqueueDue, executeRun, readFilesInOrder, SYNC_QUEUE, type SyncJob } from './runs.ts';
 import { nextRunAt } from './schedule.ts';
 
 export function declareConnectorJobs(server: Server, connectors: Connectors) {
@@ -23,11 +23,13 @@ export function declareConnectorJobs(server: Server, connectors: Connectors) {
     handle: (job) => executeRun({ db, jobs, log: logger, connectors, settings: config }, job.runId),
     options: { localConcurrency: 2, pollingIntervalSeconds: 1 },
   });
-  // Files queue per connection: one runs at a time, in the order they came (pg-boss's singleton policy).
+  // One file job per connection runs at a time (pg-boss's singleton policy), and it reads the
+  // connection's files in the order they came, whichever job it is: pg-boss may hand out a later file's
+  // job first. The jobs of files read that way find their run finished and do nothing.
   jobs.queue(FILES_QUEUE, { policy: 'singleton', heartbeatSeconds: 10, retryLimit: 3, retryDelay: 5 });
   jobs.worker<FileJob>({
     queue: FILES_QUEUE,
-    handle: (job) => executeRun({ db, jobs, log: logger, connectors, settings: config }, job.runId),
+    handle: (job) => readFilesInOrder({ db, jobs, log: logger, connectors, settings: config }, job.runId),
     options: { localConcurrency: 2, pollingIntervalSeconds: 1 },
   });
   jobs.schedule({

@@ -11,7 +11,7 @@ import { decodeCursor, isString, type Page, toPage } from '../../core/paging.ts'
 import type { Scope } from '../../core/tenancy/scope.ts';
 import { type Connectors, openConnection } from './connections.ts';
 import { type Connector, ConnectorError, type Counts, type SyncContext } from './connector.ts';
-import { fileChunks, fileOfRun } from './files.ts';
+import { fileChunks, fileOfRun, nextFileRun } from './files.ts';
 import { Connection, ConnectionFile, ConnectorRun, type RecordError, type RunTrigger } from './model.ts';
 import { seal } from './secrets.ts';
 import { type VendorSettings, vendorHttp } from './vendor-http.ts';
@@ -277,6 +277,18 @@ export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
     const code = failureCode(error);
     log.warn({ err: error, code }, 'connector run failed');
     await finish(deps, run, connection, { code, message: (error as Error).message.slice(0, 500) });
+  }
+}
+
+// Reads the connection's waiting files oldest first, until none is left.
+export async function readFilesInOrder(deps: RunDeps, runId: string): Promise<void> {
+  const run = await ConnectorRun.query(deps.db).findById(runId);
+  if (!run) return;
+  const read = new Set<string>();
+  for (let next = await nextFileRun(deps.db, run.connectionId); next && !read.has(next); ) {
+    read.add(next);
+    await executeRun(deps, next);
+    next = await nextFileRun(deps.db, run.connectionId);
   }
 }
 

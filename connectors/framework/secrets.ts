@@ -2,7 +2,7 @@
 // from when it is not set: with the embedded database, a key generated once into TESSERA_DATA_DIR; with
 // DATABASE_URL there is none (every process must share one key, so it must be set).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { domainError } from '../../core/errors.ts';
@@ -22,13 +22,18 @@ export async function resolveSecretKey(config: Config): Promise<SecretKey> {
   }
   const key = randomBytes(32);
   await mkdir(path.dirname(file), { recursive: true });
-  // `wx`: two processes starting at once cannot both write; the loser reads the winner's key.
+  // Written whole to a file of its own, then linked into place: two processes starting at once cannot
+  // both win, and neither ever reads a key half written. The loser reads the winner's key.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(draft, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   try {
-    await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    await link(draft, file);
     return key;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+  } finally {
+    await unlink(draft);
   }
 }
 

@@ -22,11 +22,15 @@ export interface HashedBody {
 }
 
 // The body's chunks as they arrive; past `maxBytes` reading fails with 413 `payload_too_large`.
-export function hashedBody(request: Request, maxBytes: number): HashedBody {
+export const hashedBody = (request: Request, maxBytes: number): HashedBody =>
+  hashedStream(request.payload as Readable, maxBytes);
+
+// The same for a part of the body (a multipart form's file).
+export function hashedStream(stream: Readable, maxBytes: number): HashedBody {
   const hash = createHash('sha256');
   let bytes = 0;
   async function* chunks() {
-    for await (const chunk of request.payload as Readable) {
+    for await (const chunk of stream) {
       const buffer = chunk as Buffer;
       bytes += buffer.length;
       if (bytes > maxBytes)

@@ -1,7 +1,10 @@
-// Owns receiving an upload: a CSV file streamed into staging (read with core/files/csv.ts, hashed for its
-// Idempotency-Key), or JSON rows sent in chunks by an HR system and closed with `complete`. A received
+// Owns receiving an upload: a CSV file (the body, or a multipart form's `file` part) streamed into
+// staging (read with core/files/csv.ts, hashed for its Idempotency-Key), or JSON rows sent in chunks by an HR system and closed with `complete`. A received
 // upload is queued for validation in the same transaction.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Request } from '@hapi/hapi';
+import busboy from 'busboy';
 import Joi from 'joi';
 import { recordAudit } from '../audit/log.ts';
 import type { Transaction } from '../db/database.ts';
@@ -9,7 +12,7 @@ import { domainError, notFound, validationFailed } from '../errors.ts';
 import { CsvFileError, readCsv } from '../files/csv.ts';
 import { actorOf, queryOf, scopeOf } from '../http/context.ts';
 import { storeInTransaction } from '../http/idempotency.ts';
-import { claimOrReplay, hashedBody } from '../http/streamed.ts';
+import { claimOrReplay, hashedBody, hashedStream } from '../http/streamed.ts';
 import type { Actor } from '../tenancy/scope.ts';
 import { valuesOf } from './columns.ts';
 import { announce, findUpload, moveUpload, presentUpload, VALIDATE_QUEUE } from './lifecycle.ts';
@@ -17,6 +20,7 @@ import { Upload } from './model.ts';
 import { type StagedRow, stagedRow, stageRows } from './staging.ts';
 
 export const MAX_JSON_ROWS = 10_000;
+export const UPLOAD_TYPES = ['text/csv', 'multipart/form-data', 'application/json'];
 
 const rows = Joi.array().items(Joi.object().unknown(true)).max(MAX_JSON_ROWS).required();
 const complete = Joi.boolean().default(false).description('true: no more rows follow; validation starts');
@@ -78,15 +82,25 @@ async function close(trx: Transaction, request: Request, upload: Upload) {
   return validating;
 }
 
-async function receiveCsv(trx: Transaction, request: Request) {
+// A multipart form's part named `file`, as a stream; the other parts are skipped.
+function filePart(request: Request): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    const form = busboy({ headers: request.headers as IncomingHttpHeaders, limits: { files: 1 } });
+    form.on('file', (name, stream) => (name === 'file' ? resolve(stream) : stream.resume()));
+    form.once('error', (error) => reject(domainError(400, 'malformed_form', (error as Error).message)));
+    form.once('close', () => reject(domainError(400, 'file_missing', 'The form has no part named file')));
+    (request.payload as Readable).pipe(form);
+  });
+}
+
+async function receiveCsv(trx: Transaction, request: Request, multipart: boolean) {
   const { config } = request.server.app;
-  const upload = await opened(
-    trx,
-    actorOf(request),
-    queryOf<{ campaignId?: string }>(request).campaignId,
-    'csv',
-  );
-  const body = hashedBody(request, config.uploadMaxBytes);
+  const campaignId = queryOf<{ campaignId?: string }>(request).campaignId;
+  const upload = await opened(trx, actorOf(request), campaignId, 'csv');
+  // A form's file is hashed alone, so that a retry with another boundary is the same request.
+  const body = multipart
+    ? hashedStream(await filePart(request), config.uploadMaxBytes)
+    : hashedBody(request, config.uploadMaxBytes);
   const count = await stageRows(trx, upload.id, csvRows(body.chunks), config.uploadMaxRows);
   if (count === 0) throw domainError(400, 'file_empty', 'The file has no rows');
   await claimOrReplay(request, body.sha256());
@@ -135,10 +149,13 @@ async function receiveJson(trx: Transaction, request: Request) {
 // POST /v1/uploads: a CSV file, or JSON rows (more may follow with /rows until /complete).
 export async function receiveUpload(request: Request) {
   const type = mimeOf(request);
-  if (type !== 'text/csv' && type !== 'application/json')
-    throw domainError(415, 'unsupported_media_type', 'Send text/csv or application/json');
+  if (!UPLOAD_TYPES.includes(type))
+    throw domainError(415, 'unsupported_media_type', `Send ${UPLOAD_TYPES.join(', ')}`);
   const upload = await request.server.app.db.transaction(async (trx) => {
-    const received = type === 'text/csv' ? await receiveCsv(trx, request) : await receiveJson(trx, request);
+    const received =
+      type === 'application/json'
+        ? await receiveJson(trx, request)
+        : await receiveCsv(trx, request, type !== 'text/csv');
     await storeInTransaction(request, trx, 202, presentUpload(received));
     return received;
   });

@@ -20,7 +20,7 @@ import {
   listUploads,
   presentUpload,
 } from './lifecycle.ts';
-import { moreRows, receiveMore, receiveUpload } from './receive.ts';
+import { moreRows, receiveMore, receiveUpload, UPLOAD_TYPES } from './receive.ts';
 import { corrections, rowErrorPage, uploadAnswer, uploadPage } from './schema.ts';
 
 const senders = { access: { scope: ['admin', 'integration'] } };
@@ -34,7 +34,8 @@ export function uploadRoutes(maxBytes: number): ServerRoute[] {
       method: 'POST',
       path: '/v1/uploads',
       options: {
-        description: 'Send a bulk incentive file (text/csv) or JSON rows; every row is validated first',
+        description:
+          'Send a bulk incentive file (text/csv, or multipart/form-data with a file part) or JSON rows; every row is validated first',
         notes:
           'Columns (any case): memberRef, name, email, phone, channel, campaignId, points, denomination, note, rowKey. ' +
           'CSV is streamed, up to TESSERA_UPLOAD_MAX_BYTES and TESSERA_UPLOAD_MAX_ROWS; JSON is {campaignId?, rows, complete?}.',
@@ -45,7 +46,7 @@ export function uploadRoutes(maxBytes: number): ServerRoute[] {
           parse: false,
           output: 'stream',
           maxBytes,
-          allow: ['text/csv', 'application/json'],
+          allow: UPLOAD_TYPES,
           timeout: false,
         },
         plugins: {

@@ -287,3 +287,29 @@ t.test('JSON rows in chunks, closed by complete', async (t) => {
   });
   t.equal(wrongType.status, 415);
 });
+
+t.test('a file in a multipart form; a retry with another boundary replays', async (t) => {
+  const app = await startTestTessera(t);
+  const campaign = await activeCampaign(app, { reward: { type: 'points', amount: 10 } });
+  const send = async () => {
+    const form = new FormData();
+    form.append('comment', 'Q3');
+    form.append('file', new Blob(['memberRef,points\nF1,15\nF2,\n'], { type: 'text/csv' }), 'q3.csv');
+    const response = await fetch(`${app.url}/v1/uploads?campaignId=${campaign.id}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${app.adminKey}`, 'idempotency-key': 'form-q3' },
+      body: form,
+    });
+    return {
+      status: response.status,
+      replayed: response.headers.get('idempotent-replayed'),
+      body: (await response.json()) as { id: string; counts: { read: number } },
+    };
+  };
+  const first = await send();
+  t.equal(first.status, 202, JSON.stringify(first.body));
+  t.equal(first.body.counts.read, 2);
+  const again = await send();
+  t.same([again.status, again.replayed, again.body.id], [202, 'true', first.body.id]);
+  t.equal((await until(app, first.body.id, 'validated')).counts.valid, 2);
+});
