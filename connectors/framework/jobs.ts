@@ -16,7 +16,7 @@ export function declareConnectorJobs(server: Server, connectors: Connectors) {
     // is then failed and resumed.
     heartbeatSeconds: 10,
     retryLimit: 3,
-    retryDelay: 5,
+    retryDelay: 1,
   });
   jobs.worker<SyncJob>({
     queue: SYNC_QUEUE,
@@ -26,7 +26,7 @@ export function declareConnectorJobs(server: Server, connectors: Connectors) {
   // One file job per connection runs at a time (pg-boss's singleton policy), and it reads the
   // connection's files in the order they came, whichever job it is: pg-boss may hand out a later file's
   // job first. The jobs of files read that way find their run finished and do nothing.
-  jobs.queue(FILES_QUEUE, { policy: 'singleton', heartbeatSeconds: 10, retryLimit: 3, retryDelay: 5 });
+  jobs.queue(FILES_QUEUE, { policy: 'singleton', heartbeatSeconds: 10, retryLimit: 3, retryDelay: 1 });
   jobs.worker<FileJob>({
     queue: FILES_QUEUE,
     handle: (job) => readFilesInOrder({ db, jobs, log: logger, connectors, settings: config }, job.runId),

@@ -11,7 +11,7 @@ export const uploads: Plugin<void> = {
   register: (server) => {
     const { db, jobs, config } = server.app;
     server.route(uploadRoutes(config.uploadMaxBytes));
-    const options = { policy: 'singleton' as const, heartbeatSeconds: 10, retryLimit: 3, retryDelay: 5 };
+    const options = { policy: 'singleton' as const, heartbeatSeconds: 10, retryLimit: 3, retryDelay: 1 };
     jobs.queue(VALIDATE_QUEUE, options);
     jobs.queue(DISPATCH_QUEUE, options);
     jobs.worker<UploadJob>({
