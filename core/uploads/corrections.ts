@@ -5,6 +5,7 @@ import type { Request } from '@hapi/hapi';
 import { recordAudit } from '../audit/log.ts';
 import type { Transaction } from '../db/database.ts';
 import { domainError } from '../errors.ts';
+import { CsvFileError, readCsv } from '../files/csv.ts';
 import { actorOf, scopeOf } from '../http/context.ts';
 import { checkRow, valuesOf } from './columns.ts';
 import { announce, findUpload, moveUpload, presentUpload, VALIDATE_QUEUE } from './lifecycle.ts';
@@ -22,6 +23,33 @@ async function stagedFor(trx: Transaction, uploadId: string, correction: Correct
       { row: correction.row ?? null, rowKey: correction.rowKey ?? null },
     ]);
   return row;
+}
+
+// JSON's rows as sent, or a CSV's (read like every CSV) with its row column as a number.
+export async function correctionRows(payload: { rows: Correction[] } | string): Promise<Correction[]> {
+  if (typeof payload !== 'string') return payload.rows;
+  const rows: Correction[] = [];
+  try {
+    const body = (async function* () {
+      yield Buffer.from(payload);
+    })();
+    for await (const read of readCsv(body)) {
+      if ('error' in read)
+        throw domainError(400, read.error.code, `Line ${read.line}: ${read.error.message}`);
+      const { row, rowkey, ...fields } = read.fields;
+      if ((!row && !rowkey) || (row && !/^[1-9]\d{0,8}$/.test(row)))
+        throw domainError(
+          400,
+          'row_unknown',
+          `Line ${read.line}: a correction needs a row number or a rowKey`,
+        );
+      rows.push({ ...fields, ...(row ? { row: Number(row) } : {}), ...(rowkey ? { rowKey: rowkey } : {}) });
+    }
+  } catch (error) {
+    if (error instanceof CsvFileError) throw domainError(400, error.code, error.message);
+    throw error;
+  }
+  return rows;
 }
 
 export async function correctUpload(trx: Transaction, request: Request, id: string, rows: Correction[]) {
@@ -54,7 +82,7 @@ export async function correctUpload(trx: Transaction, request: Request, id: stri
   await UploadRow.query(trx)
     .where({ uploadId: id, status: 'valid' })
     .patch({ status: 'pending', campaignId: null, memberId: null, amount: null });
-  await request.server.app.jobs.enqueue(trx, VALIDATE_QUEUE, [{ data: { uploadId: id } }]);
+  await request.server.app.jobs.enqueue(trx, VALIDATE_QUEUE, [{ data: { uploadId: id }, singletonKey: id }]);
   await recordAudit(trx, actorOf(request), {
     action: 'upload.corrected',
     entityType: 'upload',

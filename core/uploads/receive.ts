@@ -7,7 +7,7 @@ import type { Request } from '@hapi/hapi';
 import busboy from 'busboy';
 import Joi from 'joi';
 import { recordAudit } from '../audit/log.ts';
-import type { Transaction } from '../db/database.ts';
+import type { Database, Transaction } from '../db/database.ts';
 import { domainError, notFound, validationFailed } from '../errors.ts';
 import { CsvFileError, readCsv } from '../files/csv.ts';
 import { actorOf, queryOf, scopeOf } from '../http/context.ts';
@@ -71,7 +71,9 @@ async function opened(
 // Received in full: queued for validation, audited.
 async function close(trx: Transaction, request: Request, upload: Upload) {
   const validating = await moveUpload(trx, upload, 'validating');
-  await request.server.app.jobs.enqueue(trx, VALIDATE_QUEUE, [{ data: { uploadId: upload.id } }]);
+  await request.server.app.jobs.enqueue(trx, VALIDATE_QUEUE, [
+    { data: { uploadId: upload.id }, singletonKey: upload.id },
+  ]);
   await recordAudit(trx, actorOf(request), {
     action: 'upload.received',
     entityType: 'upload',
@@ -93,18 +95,58 @@ function filePart(request: Request): Promise<Readable> {
   });
 }
 
-async function receiveCsv(trx: Transaction, request: Request, multipart: boolean) {
-  const { config } = request.server.app;
+// Rows are staged STAGE_ROWS a transaction: one transaction open for the whole of a large file would
+// hold back every reader of committed events (webhooks, the live feed) until it ended.
+const STAGE_ROWS = 20_000;
+
+async function* take<T>(rows: AsyncIterator<T>, count: number): AsyncGenerator<T> {
+  for (let taken = 0; taken < count; taken++) {
+    const next = await rows.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+async function stageInChunks(
+  db: Database,
+  uploadId: string,
+  rows: AsyncIterator<StagedRow>,
+  maxRows: number,
+) {
+  let count = 0;
+  for (;;) {
+    const staged = await db.transaction((trx) =>
+      stageRows(trx, uploadId, take(rows, STAGE_ROWS), maxRows - count, count),
+    );
+    count += staged;
+    if (staged < STAGE_ROWS) return count;
+  }
+}
+
+// The upload is opened and its rows staged in transactions of their own; the last one closes it with
+// its Idempotency-Key. Whatever fails on the way (or a replay) removes what was staged.
+async function receiveCsv(request: Request, multipart: boolean) {
+  const { config, db } = request.server.app;
   const campaignId = queryOf<{ campaignId?: string }>(request).campaignId;
-  const upload = await opened(trx, actorOf(request), campaignId, 'csv');
-  // A form's file is hashed alone, so that a retry with another boundary is the same request.
-  const body = multipart
-    ? hashedStream(await filePart(request), config.uploadMaxBytes)
-    : hashedBody(request, config.uploadMaxBytes);
-  const count = await stageRows(trx, upload.id, csvRows(body.chunks), config.uploadMaxRows);
-  if (count === 0) throw domainError(400, 'file_empty', 'The file has no rows');
-  await claimOrReplay(request, body.sha256());
-  return close(trx, request, await upload.$query(trx).patchAndFetch({ rowsRead: count }));
+  const upload = await db.transaction((trx) => opened(trx, actorOf(request), campaignId, 'csv'));
+  try {
+    // A form's file is hashed alone, so that a retry with another boundary is the same request.
+    const body = multipart
+      ? hashedStream(await filePart(request), config.uploadMaxBytes)
+      : hashedBody(request, config.uploadMaxBytes);
+    const rows = csvRows(body.chunks)[Symbol.asyncIterator]();
+    const count = await stageInChunks(db, upload.id, rows, config.uploadMaxRows);
+    if (count === 0) throw domainError(400, 'file_empty', 'The file has no rows');
+    return await db.transaction(async (trx) => {
+      await claimOrReplay(request, body.sha256());
+      const received = await close(trx, request, await upload.$query(trx).patchAndFetch({ rowsRead: count }));
+      await storeInTransaction(request, trx, 202, presentUpload(received));
+      return received;
+    });
+  } catch (error) {
+    await Upload.query(db).deleteById(upload.id);
+    throw error;
+  }
 }
 
 async function readJson(request: Request) {
@@ -151,11 +193,10 @@ export async function receiveUpload(request: Request) {
   const type = mimeOf(request);
   if (!UPLOAD_TYPES.includes(type))
     throw domainError(415, 'unsupported_media_type', `Send ${UPLOAD_TYPES.join(', ')}`);
+  if (type !== 'application/json')
+    return { status: 202, body: presentUpload(await receiveCsv(request, type !== 'text/csv')) };
   const upload = await request.server.app.db.transaction(async (trx) => {
-    const received =
-      type === 'application/json'
-        ? await receiveJson(trx, request)
-        : await receiveCsv(trx, request, type !== 'text/csv');
+    const received = await receiveJson(trx, request);
     await storeInTransaction(request, trx, 202, presentUpload(received));
     return received;
   });

@@ -10,7 +10,7 @@ import { pageQuery } from '../http/pagination.ts';
 import { answerStreamed } from '../http/streamed.ts';
 import { decodeCursor, encodeCursor, isPositiveInteger } from '../paging.ts';
 import { idParams, noBody } from '../payloads.ts';
-import { correctUpload } from './corrections.ts';
+import { correctionRows, correctUpload } from './corrections.ts';
 import { errorCsv, errorPage } from './errors.ts';
 import {
   approveUpload,
@@ -159,15 +159,19 @@ export function uploadRoutes(maxBytes: number): ServerRoute[] {
       options: {
         ...answers('correctUpload', { 202: uploadAnswer }),
         description: 'Fixed rows only, matched by row or rowKey; the upload is validated again',
+        notes: 'JSON {rows: [...]}, or a CSV (text/csv) of the fixed rows with a row or rowKey column.',
         tags,
         auth: senders,
-        validate: { params: idParams, payload: corrections },
+        payload: { allow: ['application/json', 'text/csv'] },
+        validate: { params: idParams, payload: Joi.alternatives(corrections, Joi.string()) },
       },
-      handler: (request, h) =>
-        mutate(request, h, async (trx) => ({
+      handler: async (request, h) => {
+        const rows = await correctionRows(payloadOf<{ rows: [] } | string>(request));
+        return mutate(request, h, async (trx) => ({
           status: 202,
-          body: await correctUpload(trx, request, idOf(request), payloadOf<{ rows: [] }>(request).rows),
-        })),
+          body: await correctUpload(trx, request, idOf(request), rows),
+        }));
+      },
     },
     {
       method: 'POST',
@@ -184,7 +188,9 @@ export function uploadRoutes(maxBytes: number): ServerRoute[] {
       handler: (request, h) =>
         mutate(request, h, async (trx) => {
           const approved = await approveUpload(trx, actorOf(request), idOf(request));
-          await request.server.app.jobs.enqueue(trx, DISPATCH_QUEUE, [{ data: { uploadId: approved.id } }]);
+          await request.server.app.jobs.enqueue(trx, DISPATCH_QUEUE, [
+            { data: { uploadId: approved.id }, singletonKey: approved.id },
+          ]);
           return { status: 202, body: presentUpload(approved) };
         }),
     },

@@ -44,12 +44,14 @@ export const stagedRow = (row: number, values: RowValues, readError?: RowError):
   errors: readError ? [readError] : checkRow(values),
 });
 
-// Stages the rows on the transaction's own connection; answers how many there were.
+// Stages the rows on the transaction's own connection; answers how many there were. `before` rows were
+// staged already, for the limit's message.
 export async function stageRows(
   trx: Transaction,
   uploadId: string,
   rows: AsyncIterable<StagedRow> | Iterable<StagedRow>,
   maxRows: number,
+  before = 0,
 ): Promise<number> {
   const connection = (await trx.client.acquireConnection()) as {
     query: (stream: ReturnType<typeof copyFrom>) => ReturnType<typeof copyFrom>;
@@ -59,7 +61,9 @@ export async function stageRows(
   try {
     for await (const row of rows) {
       if (++count > maxRows)
-        throw domainError(413, 'too_many_rows', `An upload may hold at most ${maxRows} rows`, [{ maxRows }]);
+        throw domainError(413, 'too_many_rows', `An upload may hold at most ${maxRows + before} rows`, [
+          { maxRows: maxRows + before },
+        ]);
       if (!copy.write(lineOf(uploadId, row))) await once(copy, 'drain');
     }
   } catch (error) {

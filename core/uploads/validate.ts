@@ -11,10 +11,17 @@ import { Upload } from './model.ts';
 
 type Bindings = readonly Knex.RawBinding[];
 
+// A range of an upload's rows, checked in a transaction of its own: statements stay short on a file of
+// a million rows, and no transaction holds back readers of committed events for long.
+type Part = Upload & { from: number; to: number };
+const PART_ROWS = 50_000;
+const PENDING = `r.upload_id = ? AND r.row BETWEEN ? AND ? AND r.status = 'pending'`;
+const rowsOf = (part: Part) => [part.id, part.from, part.to];
+
 // Marks the pending rows `where` selects (r: the row, joined to `from`) invalid with one error.
 async function refuse(
   trx: Transaction,
-  uploadId: string,
+  part: Part,
   error: { column: string; code: string; message: string },
   from: string,
   where: string,
@@ -22,28 +29,27 @@ async function refuse(
 ) {
   await trx.raw(
     `UPDATE upload_rows r SET status = 'invalid', errors = r.errors || jsonb_build_array(CAST(? AS jsonb))
-       ${from} WHERE r.upload_id = ? AND r.status = 'pending' AND ${where}`,
-    [JSON.stringify(error), uploadId, ...bindings],
+       ${from} WHERE ${PENDING} AND ${where}`,
+    [JSON.stringify(error), ...rowsOf(part), ...bindings],
   );
 }
 
-async function resolveCampaigns(trx: Transaction, upload: Upload) {
+async function resolveCampaigns(trx: Transaction, upload: Part) {
   await trx.raw(
     `UPDATE upload_rows r SET campaign_id = c.id FROM campaigns c
-      WHERE r.upload_id = ? AND r.status = 'pending' AND c.tenant_id = ?
-        AND c.id::text = COALESCE(r.campaign, ?)`,
-    [upload.id, upload.tenantId, upload.campaignId ?? ''],
+      WHERE ${PENDING} AND c.tenant_id = ? AND c.id::text = COALESCE(r.campaign, ?)`,
+    [...rowsOf(upload), upload.tenantId, upload.campaignId ?? ''],
   );
   await refuse(
     trx,
-    upload.id,
+    upload,
     { column: 'campaignId', code: 'campaign_unknown', message: 'No such campaign' },
     '',
     'r.campaign_id IS NULL',
   );
   await refuse(
     trx,
-    upload.id,
+    upload,
     { column: 'campaignId', code: 'campaign_not_active', message: 'The campaign is not active' },
     'FROM campaigns c',
     `c.id = r.campaign_id AND c.status <> 'active'`,
@@ -52,12 +58,12 @@ async function resolveCampaigns(trx: Transaction, upload: Upload) {
 
 // By reference; a row with none by email, then phone; a member still unknown is created at dispatch
 // with the email or phone as its reference.
-async function resolveMembers(trx: Transaction, upload: Upload) {
-  const pending = `r.upload_id = ? AND r.status = 'pending' AND r.member_id IS NULL`;
+async function resolveMembers(trx: Transaction, upload: Part) {
+  const pending = `${PENDING} AND r.member_id IS NULL`;
   await trx.raw(
     `UPDATE upload_rows r SET member_id = m.id FROM members m
       WHERE ${pending} AND m.tenant_id = ? AND m.external_ref = r.member_ref`,
-    [upload.id, upload.tenantId],
+    [...rowsOf(upload), upload.tenantId],
   );
   for (const column of ['email', 'phone'])
     await trx.raw(
@@ -66,15 +72,15 @@ async function resolveMembers(trx: Transaction, upload: Upload) {
                  ${column === 'email' ? 'lower(email)' : 'phone'} AS value
                FROM members WHERE tenant_id = ? AND ${column} IS NOT NULL ORDER BY 3, id) m
         WHERE ${pending} AND r.member_ref IS NULL AND r.${column} = m.value`,
-      [upload.tenantId, upload.id],
+      [upload.tenantId, ...rowsOf(upload)],
     );
   await trx.raw(
     `UPDATE upload_rows r SET member_ref = COALESCE(r.member_ref, r.email, r.phone) WHERE ${pending}`,
-    [upload.id],
+    rowsOf(upload),
   );
   await refuse(
     trx,
-    upload.id,
+    upload,
     { column: 'memberRef', code: 'member_inactive', message: 'The member is inactive' },
     'FROM members m',
     `m.id = r.member_id AND m.status = 'inactive'`,
@@ -83,10 +89,10 @@ async function resolveMembers(trx: Transaction, upload: Upload) {
 
 // The row's amount, or the campaign's; points on a voucher campaign (or a denomination on a points
 // one) cannot be issued.
-async function resolveAmounts(trx: Transaction, upload: Upload) {
+async function resolveAmounts(trx: Transaction, upload: Part) {
   await refuse(
     trx,
-    upload.id,
+    upload,
     { column: 'points', code: 'reward_mismatch', message: "The amount's kind is not the campaign's reward" },
     'FROM campaigns c',
     `c.id = r.campaign_id AND ((r.points IS NOT NULL AND c.reward->>'type' <> 'points')
@@ -94,22 +100,22 @@ async function resolveAmounts(trx: Transaction, upload: Upload) {
   );
   await trx.raw(
     `UPDATE upload_rows r SET amount = COALESCE(r.points, r.denomination)::bigint FROM campaigns c
-      WHERE r.upload_id = ? AND r.status = 'pending' AND c.id = r.campaign_id`,
-    [upload.id],
+      WHERE ${PENDING} AND c.id = r.campaign_id`,
+    rowsOf(upload),
   );
   await trx.raw(
     `UPDATE upload_rows r SET amount = COALESCE((c.reward->>'amount')::bigint, (c.reward->>'denomination')::bigint)
-       FROM campaigns c WHERE r.upload_id = ? AND r.status = 'pending' AND c.id = r.campaign_id AND r.amount IS NULL`,
-    [upload.id],
+       FROM campaigns c WHERE ${PENDING} AND c.id = r.campaign_id AND r.amount IS NULL`,
+    rowsOf(upload),
   );
 }
 
-async function checkDenominations(trx: Transaction, upload: Upload) {
+async function checkDenominations(trx: Transaction, upload: Part) {
   const { rows } = await trx.raw(
     `SELECT DISTINCT r.campaign_id, r.amount, o.denominations FROM upload_rows r
        JOIN campaigns c ON c.id = r.campaign_id JOIN offers o ON o.id = (c.reward->>'offerId')::uuid
-      WHERE r.upload_id = ? AND r.status = 'pending' AND r.denomination IS NOT NULL`,
-    [upload.id],
+      WHERE ${PENDING} AND r.denomination IS NOT NULL`,
+    rowsOf(upload),
   );
   const refused = (rows as Array<{ campaign_id: string; amount: string; denominations: never }>).filter(
     (row) => !denominationAllowed(row.denominations, Number(row.amount)),
@@ -117,7 +123,7 @@ async function checkDenominations(trx: Transaction, upload: Upload) {
   for (const row of refused)
     await refuse(
       trx,
-      upload.id,
+      upload,
       {
         column: 'denomination',
         code: 'denomination_not_allowed',
@@ -130,35 +136,43 @@ async function checkDenominations(trx: Transaction, upload: Upload) {
 }
 
 // The second and later rows with the same rowKey, or (without one) the same member, campaign, amount and
-// note, as an earlier row.
+// note, as an earlier row: one pass over the upload, updating only the duplicates.
 async function checkDuplicates(trx: Transaction, upload: Upload) {
   await trx.raw(
-    `UPDATE upload_rows r SET status = 'invalid', errors = r.errors || jsonb_build_array(jsonb_build_object(
-        'column', CASE WHEN r.row_key IS NULL THEN 'memberRef' ELSE 'rowKey' END, 'code', 'duplicate_row',
-        'message', 'The same as row ' || d.first))
-       FROM (SELECT row, first_value(row) OVER w AS first, row_number() OVER w AS n FROM upload_rows
-              WHERE upload_id = ? AND status = 'pending'
-             WINDOW w AS (PARTITION BY CASE WHEN row_key IS NOT NULL THEN 'k:' || row_key
-               ELSE 'r:' || member_ref || '|' || campaign_id || '|' || amount || '|' || COALESCE(note, '') END
-               ORDER BY row)) d
-      WHERE r.upload_id = ? AND r.row = d.row AND d.n > 1`,
+    `WITH keyed AS (
+       SELECT row, CASE WHEN row_key IS NOT NULL THEN 'k:' || row_key
+         ELSE 'r:' || member_ref || '|' || campaign_id || '|' || amount || '|' || COALESCE(note, '') END AS key
+         FROM upload_rows WHERE upload_id = ? AND status = 'pending'),
+     firsts AS (SELECT key, min(row) AS first FROM keyed GROUP BY key HAVING count(*) > 1)
+     UPDATE upload_rows r SET status = 'invalid', errors = r.errors || jsonb_build_array(jsonb_build_object(
+         'column', CASE WHEN r.row_key IS NULL THEN 'memberRef' ELSE 'rowKey' END, 'code', 'duplicate_row',
+         'message', 'The same as row ' || f.first))
+       FROM keyed k JOIN firsts f ON f.key = k.key
+      WHERE r.upload_id = ? AND r.row = k.row AND k.row > f.first`,
     [upload.id, upload.id],
   );
 }
 
 const ELIGIBILITY_BATCH = 5000;
 
-async function checkEligibility(trx: Transaction, upload: Upload) {
+async function checkEligibility(trx: Transaction, upload: Part) {
   const campaigns = await trx('campaigns')
-    .whereIn('id', trx('uploadRows').where({ uploadId: upload.id, status: 'pending' }).distinct('campaignId'))
+    .whereIn(
+      'id',
+      trx('uploadRows')
+        .where({ uploadId: upload.id, status: 'pending' })
+        .whereBetween('row', [upload.from, upload.to])
+        .distinct('campaignId'),
+    )
     .whereRaw(`eligibility <> '{}'::jsonb`)
     .select('id', 'eligibility');
   for (const campaign of campaigns) {
-    for (let after = 0; ; ) {
+    for (let after = upload.from - 1; ; ) {
       const rows = await trx('uploadRows as r')
         .join('members as m', 'm.id', 'r.memberId')
         .where({ 'r.uploadId': upload.id, 'r.status': 'pending', 'r.campaignId': campaign.id })
         .where('r.row', '>', after)
+        .where('r.row', '<=', upload.to)
         .orderBy('r.row')
         .limit(ELIGIBILITY_BATCH)
         .select('r.row', 'm.segments', 'm.tier', 'm.country', 'm.attributes');
@@ -168,7 +182,7 @@ async function checkEligibility(trx: Transaction, upload: Upload) {
       if (ineligible.length)
         await refuse(
           trx,
-          upload.id,
+          upload,
           {
             column: 'memberRef',
             code: 'not_eligible',
@@ -236,22 +250,40 @@ async function stockOf(trx: Transaction, uploadId: string, campaignId: string, o
   }));
 }
 
-const STEPS = [
-  resolveCampaigns,
-  resolveMembers,
-  resolveAmounts,
-  checkDenominations,
-  checkDuplicates,
-  checkEligibility,
-];
+const PART_STEPS = [resolveCampaigns, resolveMembers, resolveAmounts, checkDenominations, checkEligibility];
+
+function partsOf(upload: Upload): Part[] {
+  const parts: Part[] = [];
+  for (let from = 1; from <= Math.max(upload.rowsRead, 1); from += PART_ROWS)
+    parts.push(
+      Object.assign(Object.create(Object.getPrototypeOf(upload)), upload, { from, to: from + PART_ROWS - 1 }),
+    );
+  return parts;
+}
+
+async function markValid(trx: Transaction, part: Part) {
+  await trx.raw(`UPDATE upload_rows r SET status = 'valid' WHERE ${PENDING}`, rowsOf(part));
+}
 
 // Runs on a worker: every check, then the upload becomes `validated` with its counts and summary.
+// Each part of the rows is checked in a transaction of its own, then duplicates across the upload: a
+// transaction open for the whole of a large upload would hold back every reader of committed events
+// (webhooks, the live feed) until it ended. A part checked again after a crash finds its rows already
+// decided: every step takes pending rows only.
 export async function validateUpload(db: Database, uploadId: string) {
+  const upload = await Upload.query(db).findById(uploadId);
+  if (upload?.status !== 'validating') return;
+  const parts = partsOf(upload);
+  for (const part of parts)
+    await db.transaction(async (trx) => {
+      for (const step of PART_STEPS) await step(trx, part);
+    });
+  await db.transaction((trx) => checkDuplicates(trx, upload));
+  for (const part of parts) await db.transaction((trx) => markValid(trx, part));
   await db.transaction(async (trx) => {
-    const upload = await Upload.query(trx).findById(uploadId).forUpdate();
-    if (upload?.status !== 'validating') return;
-    for (const step of STEPS) await step(trx, upload);
-    await trx('uploadRows').where({ uploadId, status: 'pending' }).update({ status: 'valid' });
+    const locked = await Upload.query(trx).findById(uploadId).forUpdate();
+    // Cancelled while its rows were checked.
+    if (locked?.status !== 'validating') return;
     const summary = await summarise(trx, upload);
     const { rows } = await trx.raw(
       `SELECT count(*) FILTER (WHERE status = 'valid')::int AS valid,
@@ -259,7 +291,7 @@ export async function validateUpload(db: Database, uploadId: string) {
          FROM upload_rows WHERE upload_id = ?`,
       [uploadId],
     );
-    const validated = await moveUpload(trx, upload, 'validated', {
+    const validated = await moveUpload(trx, locked, 'validated', {
       valid: rows[0].valid,
       invalid: rows[0].invalid,
       summary,

@@ -164,6 +164,19 @@ t.test('every row checked before anything is dispatched; fix, approve, dispatch'
   });
   t.equal(corrected.status, 202, JSON.stringify(corrected.body));
   t.equal((await until(app, sent.body.id, 'validated')).counts.valid, 6);
+  // Or as a file of the fixed rows: row 9's phone, still wrong, stays invalid.
+  const asFile = await app.api('POST', `/v1/uploads/${sent.body.id}/corrections`, {
+    key: integration,
+    raw: 'row;memberRef;phone;campaignId\r\n9;M1;+4412;' + A + '\r\n',
+    headers: { 'content-type': 'text/csv' },
+  });
+  t.equal(asFile.status, 202, JSON.stringify(asFile.body));
+  const recheck = await until(app, sent.body.id, 'validated');
+  t.same([recheck.counts.valid, recheck.counts.invalid], [6, 11]);
+  const row9 = (await app.api('GET', `/v1/uploads/${sent.body.id}/errors?limit=200`)).body.data.find(
+    (e: { row: number }) => e.row === 9,
+  );
+  t.match(row9, { column: 'phone', value: '+4412', code: 'invalid_phone' });
 
   // Maker-checker: the key that sent an upload cannot approve it.
   await app.api('PATCH', '/v1/settings', { body: { uploads: { makerChecker: true } } });
