@@ -40,6 +40,27 @@ export async function freshDatabaseUrl(t: Test): Promise<string> {
   return database.url;
 }
 
+// The events API hands out only what no open transaction can still precede, and the suite's test files
+// share one PostgreSQL, whose oldest open transaction may be another file's. Before reading events, a
+// test waits until every transaction open when it asked has ended, as a client polling the API would.
+async function eventsSettled(db: Database) {
+  const { rows } = await db.raw('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS horizon');
+  for (let i = 0; i < 400; i++) {
+    const settled = await db.raw('SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ?::xid8 AS done', [
+      rows[0].horizon,
+    ]);
+    if (settled.rows[0].done) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function settlingEvents(db: Database, api: ReturnType<typeof apiClient>): ReturnType<typeof apiClient> {
+  return async (method, path, options) => {
+    if (method === 'GET' && path.startsWith('/v1/events')) await eventsSettled(db);
+    return api(method, path, options);
+  };
+}
+
 export interface KeyOptions {
   tenant?: string;
   partnerId?: string;
@@ -105,5 +126,13 @@ export async function startTestTessera(
       return created.key;
     });
   };
-  return { url: tessera.url, db, adminKey, config, tessera, api: apiClient(tessera.url, adminKey), keyFor };
+  return {
+    url: tessera.url,
+    db,
+    adminKey,
+    config,
+    tessera,
+    api: settlingEvents(db, apiClient(tessera.url, adminKey)),
+    keyFor,
+  };
 }
