@@ -8,27 +8,37 @@ import { lockProgress } from '../campaigns/progress.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import type { Reward } from '../issuance/model.ts';
 import { issue } from '../issuance/service.ts';
-import { upsertMember } from '../members/service.ts';
+import { upsertMembers } from '../members/service.ts';
 import { announce, moveUpload } from './lifecycle.ts';
 import { Upload, UploadRow } from './model.ts';
 
 const PROGRESS_EVERY_MS = 1_000;
 
-async function memberOf(trx: Transaction, upload: Upload, row: UploadRow) {
-  if (row.memberId) return { id: row.memberId, externalRef: row.memberRef as string };
-  const input = {
-    ...(row.name && { name: row.name }),
-    ...(row.email && { email: row.email }),
-    ...(row.phone && { phone: row.phone }),
-    ...(row.channel && { preferredChannel: row.channel as 'sms' | 'email' | 'whatsapp' }),
-  };
-  const { member } = await upsertMember(
-    trx,
-    { tenantId: upload.tenantId, actor: null },
-    row.memberRef as string,
-    input,
-  );
-  return { id: member.id, externalRef: member.externalRef };
+type Member = { id: string; externalRef: string };
+
+// The batch's members: those validation found, and the rest created (or found, when an earlier row of
+// the upload created them) in one batched upsert of the batch.
+async function membersOf(trx: Transaction, upload: Upload, rows: UploadRow[]): Promise<Map<string, Member>> {
+  const members = new Map<string, Member>();
+  const missing = new Map<string, UploadRow>();
+  for (const row of rows) {
+    if (row.memberId)
+      members.set(row.memberRef as string, { id: row.memberId, externalRef: row.memberRef as string });
+    else if (!missing.has(row.memberRef as string)) missing.set(row.memberRef as string, row);
+  }
+  const upserts = [...missing.values()].map((row) => ({
+    externalRef: row.memberRef as string,
+    input: {
+      ...(row.name && { name: row.name }),
+      ...(row.email && { email: row.email }),
+      ...(row.phone && { phone: row.phone }),
+      ...(row.channel && { preferredChannel: row.channel as 'sms' | 'email' | 'whatsapp' }),
+    },
+  }));
+  if (upserts.length)
+    for (const { member } of await upsertMembers(trx, { tenantId: upload.tenantId, actor: null }, upserts))
+      members.set(member.externalRef, { id: member.id, externalRef: member.externalRef });
+  return members;
 }
 
 const rewardOf = (campaign: Campaign, amount: number): Reward =>
@@ -36,8 +46,13 @@ const rewardOf = (campaign: Campaign, amount: number): Reward =>
     ? { type: 'points', amount }
     : { type: 'voucher', offerId: campaign.reward.offerId, denomination: amount };
 
-async function dispatchRow(trx: Transaction, upload: Upload, row: UploadRow, campaign: Campaign) {
-  const member = await memberOf(trx, upload, row);
+async function dispatchRow(
+  trx: Transaction,
+  upload: Upload,
+  row: UploadRow,
+  campaign: Campaign,
+  member: Member,
+) {
   // The member's progress lock orders this issuance with the campaign's others for the member cap.
   if (campaign.memberCapCount) await lockProgress(trx, campaign.id, member.id);
   const amount = Number(row.amount);
@@ -61,11 +76,13 @@ async function dispatchBatch(db: Database, uploadId: string, size: number, annou
     const upload = (await Upload.query(trx).findById(uploadId).forUpdate()) as Upload;
     const rows = await UploadRow.query(trx).where({ uploadId, status: 'valid' }).orderBy('row').limit(size);
     const campaigns = new Map<string, Campaign>();
+    const members = await membersOf(trx, upload, rows);
     const counts = { dispatched: 0, refused: 0 };
     for (const row of rows) {
       const id = row.campaignId as string;
       if (!campaigns.has(id)) campaigns.set(id, (await Campaign.query(trx).findById(id)) as Campaign);
-      counts[await dispatchRow(trx, upload, row, campaigns.get(id) as Campaign)] += 1;
+      const member = members.get(row.memberRef as string) as Member;
+      counts[await dispatchRow(trx, upload, row, campaigns.get(id) as Campaign, member)] += 1;
     }
     const patch = {
       dispatched: upload.dispatched + counts.dispatched,
