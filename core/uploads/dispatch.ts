@@ -3,6 +3,7 @@
 // unknown. A row that governance refuses records why and is not retried. uploadId and uploadRow are unique
 // on issuances, and a batch commits with its rows' outcomes, so a dispatch a crash interrupted resumes
 // where it stopped without issuing any row twice.
+import { type EligibleMember, isEligible } from '../campaigns/eligibility.ts';
 import { Campaign } from '../campaigns/model.ts';
 import { lockProgress } from '../campaigns/progress.ts';
 import type { Database, Transaction } from '../db/database.ts';
@@ -14,7 +15,7 @@ import { Upload, UploadRow } from './model.ts';
 
 const PROGRESS_EVERY_MS = 1_000;
 
-type Member = { id: string; externalRef: string };
+type Member = { id: string; externalRef: string; status?: string } & Partial<EligibleMember>;
 
 // The batch's members: those validation found, and the rest created (or found, when an earlier row of
 // the upload created them) in one batched upsert of the batch.
@@ -38,8 +39,18 @@ async function membersOf(trx: Transaction, upload: Upload, rows: UploadRow[]): P
   if (upserts.length)
     for (const { member } of await upsertMembers(trx, { tenantId: upload.tenantId, actor: null }, upserts))
       members.set(member.externalRef, { id: member.id, externalRef: member.externalRef });
+  // What eligibility reads, as it stands now: a member may have left or changed since validation.
+  const ids = [...members.values()].map((member) => member.id);
+  const now = await trx('members')
+    .whereIn('id', ids)
+    .select('id', 'status', 'segments', 'tier', 'country', 'attributes');
+  const byId = new Map(now.map((row) => [row.id, row]));
+  for (const member of members.values()) Object.assign(member, byId.get(member.id));
   return members;
 }
+
+const eligible = (campaign: Campaign, member: Member) =>
+  member.status !== 'inactive' && isEligible(campaign.eligibility, member as EligibleMember);
 
 const rewardOf = (campaign: Campaign, amount: number): Reward =>
   campaign.reward.type === 'points'
@@ -53,6 +64,12 @@ async function dispatchRow(
   campaign: Campaign,
   member: Member,
 ) {
+  if (!eligible(campaign, member)) {
+    await UploadRow.query(trx)
+      .findById([upload.id, row.row])
+      .patch({ status: 'refused', refusal: 'not_eligible' });
+    return 'refused' as const;
+  }
   // The member's progress lock orders this issuance with the campaign's others for the member cap.
   if (campaign.memberCapCount) await lockProgress(trx, campaign.id, member.id);
   const amount = Number(row.amount);

@@ -100,12 +100,13 @@ t.test('every row checked before anything is dispatched; fix, approve, dispatch'
     `M1;;;;${V};;1000;;k15`,
     `M3;;;;${V};;1000;;k16`,
     'M1;too;few',
+    `M3;;;;${A};;;;k18`,
   ];
   const csv = `${lines.join('\r\n')}\r\n`;
   const headers = { 'idempotency-key': 'q3-incentives' };
   const sent = await sendCsv(app, csv, { key: integration, headers });
   t.equal(sent.status, 202, JSON.stringify(sent.body));
-  t.equal(sent.body.counts.read, 17);
+  t.equal(sent.body.counts.read, 18);
   const other = await sendCsv(app, `${csv}M1;;;;${A};1;;;k99\r\n`, { key: integration, headers });
   t.equal(other.status, 422);
   t.equal(other.body.error.code, 'idempotency_key_reused');
@@ -113,7 +114,7 @@ t.test('every row checked before anything is dispatched; fix, approve, dispatch'
   t.equal(replay.body.id, sent.body.id);
 
   const validated = await until(app, sent.body.id, 'validated');
-  t.same(validated.counts, { read: 17, valid: 5, invalid: 12, dispatched: 0, refused: 0 });
+  t.same(validated.counts, { read: 18, valid: 6, invalid: 12, dispatched: 0, refused: 0 });
   t.match(validated.summary, [
     {
       campaignId: V,
@@ -122,7 +123,7 @@ t.test('every row checked before anything is dispatched; fix, approve, dispatch'
       stock: [{ denomination: 1000, needed: 2, free: 1 }],
       warnings: ['stock_shortfall'],
     },
-    { campaignId: A, rows: 3, cost: 450, budgetRemaining: 400, warnings: ['budget_shortfall'] },
+    { campaignId: A, rows: 4, cost: 550, budgetRemaining: 400, warnings: ['budget_shortfall'] },
   ]);
 
   const all = (await app.api('GET', `/v1/uploads/${sent.body.id}/errors?limit=200`)).body;
@@ -163,7 +164,7 @@ t.test('every row checked before anything is dispatched; fix, approve, dispatch'
     body: { rows: [{ rowKey: 'k8', memberRef: 'M3', campaignId: A, points: '50' }] },
   });
   t.equal(corrected.status, 202, JSON.stringify(corrected.body));
-  t.equal((await until(app, sent.body.id, 'validated')).counts.valid, 6);
+  t.equal((await until(app, sent.body.id, 'validated')).counts.valid, 7);
   // Or as a file of the fixed rows: row 9's phone, still wrong, stays invalid.
   const asFile = await app.api('POST', `/v1/uploads/${sent.body.id}/corrections`, {
     key: integration,
@@ -172,7 +173,7 @@ t.test('every row checked before anything is dispatched; fix, approve, dispatch'
   });
   t.equal(asFile.status, 202, JSON.stringify(asFile.body));
   const recheck = await until(app, sent.body.id, 'validated');
-  t.same([recheck.counts.valid, recheck.counts.invalid], [6, 11]);
+  t.same([recheck.counts.valid, recheck.counts.invalid], [7, 11]);
   const row9 = (await app.api('GET', `/v1/uploads/${sent.body.id}/errors?limit=200`)).body.data.find(
     (e: { row: number }) => e.row === 9,
   );
@@ -195,8 +196,9 @@ t.test('every row checked before anything is dispatched; fix, approve, dispatch'
   const approved = await app.api('POST', `/v1/uploads/${sent.body.id}/approve`);
   t.equal(approved.status, 202, JSON.stringify(approved.body));
   const done = await until(app, sent.body.id, 'dispatched');
-  // Budget 400: rows 1 (250), 2 (100) and 8 (50) fit; row 3 (100) does not.
-  t.same(done.counts, { read: 17, valid: 6, invalid: 11, dispatched: 5, refused: 1 });
+  // Rows 1 (250), 2 (100) and 8 (50) use the budget of 400, so row 18 is refused; row 3's new member
+  // is not staff.
+  t.same(done.counts, { read: 18, valid: 7, invalid: 11, dispatched: 5, refused: 2 });
   const issued = (await app.api('GET', `/v1/issuances?limit=50`)).body.data.filter(
     (i: { origin: string }) => i.origin === 'upload',
   );
@@ -247,7 +249,11 @@ t.test('every row checked before anything is dispatched; fix, approve, dispatch'
     'created at dispatch',
   );
   const refusedRow = await app.db('uploadRows').where({ uploadId: sent.body.id, row: 3 }).first();
-  t.equal(refusedRow.refusal, 'budget_exhausted');
+  t.equal(refusedRow.refusal, 'not_eligible', 'a member created at dispatch is checked then: not staff');
+  t.equal(
+    (await app.db('uploadRows').where({ uploadId: sent.body.id, row: 18 }).first()).refusal,
+    'budget_exhausted',
+  );
   const events = (await app.api('GET', '/v1/events?types=upload.*&limit=100')).body.data.map(
     (e: { type: string }) => e.type,
   );
@@ -290,10 +296,15 @@ t.test('JSON rows in chunks, closed by complete', async (t) => {
     body: { rows: [{ memberRef: 'H3' }] },
   });
   t.equal(late.body.error.code, 'invalid_transition');
+  // H2 leaves between validation and approval: the row is refused at dispatch.
+  await app.api('PUT', '/v1/members/H2', { body: { status: 'inactive' } });
   await app.api('POST', `/v1/uploads/${opened.body.id}/approve`);
-  await until(app, opened.body.id, 'dispatched');
+  t.match((await until(app, opened.body.id, 'dispatched')).counts, { dispatched: 1, refused: 1 });
   t.equal((await app.api('GET', '/v1/members/H1/balance')).body.available, 30);
-  t.equal((await app.api('GET', '/v1/members/H2/balance')).body.available, 10);
+  t.equal(
+    (await app.db('uploadRows').where({ uploadId: opened.body.id, row: 2 }).first()).refusal,
+    'not_eligible',
+  );
   const wrongType = await app.api('POST', '/v1/uploads', {
     raw: 'x',
     headers: { 'content-type': 'text/plain' },
