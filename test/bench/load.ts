@@ -1,6 +1,7 @@
 // Owns what benchmarks share: the load loop and report (N concurrent workers for a fixed time, latency
 // percentiles), the machine's description, and a Tessera process to measure.
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { openDatabase } from '../../core/db/database.ts';
 import { apiClient } from '../helpers/api.ts';
@@ -117,6 +118,21 @@ export async function benchServer(databaseUrl: string) {
     TESSERA_SECRET_KEY: randomBytes(32).toString('base64'),
   });
   return { server, adminKey, api: apiClient(server.url, adminKey) };
+}
+
+// A process's resident memory now (VmRSS) or at its peak since the last reset (VmHWM), in MiB.
+export const rss = (pid: number, field: 'VmRSS' | 'VmHWM') =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) /
+  1024;
+
+// Writing 5 to clear_refs resets the peak; answers whether it could.
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function machine(): string {

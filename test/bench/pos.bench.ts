@@ -4,11 +4,10 @@
 // source events to POST /v1/events. Then a NAXML journal of 100,000 transactions is imported: its time
 // from the upload to the run's end, and the server's peak RSS meanwhile.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { Pool } from 'undici';
 import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
-import { benchServer, machine, report, runLoad, seedMembers } from './load.ts';
+import { benchServer, machine, report, resetPeak, rss, runLoad, seedMembers } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = 64;
@@ -102,20 +101,6 @@ function journal(refs: string[], count: number): string {
     return `<SaleEvent><RegisterID>${i % 4}</RegisterID><TransactionID>j-${i}</TransactionID><BusinessDate>2026-09-01</BusinessDate><EventEndDate>2026-09-01</EventEndDate><EventEndTime>12:00:00</EventEndTime><LoyaltyInfo><LoyaltyID>${refs[i % refs.length]}</LoyaltyID></LoyaltyInfo><TransactionDetailGroup>${fuel}${shop}</TransactionDetailGroup></SaleEvent>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<NAXML-POSJournal version="3.4"><TransmissionHeader><StoreLocationID>S-J</StoreLocationID></TransmissionHeader><JournalReport>\n${events.join('\n')}\n</JournalReport></NAXML-POSJournal>\n`;
-}
-
-// The server's resident memory now (VmRSS) or at its peak since the last reset (VmHWM), in MiB; writing
-// 5 to clear_refs resets the peak.
-const rss = (pid: number, field: 'VmRSS' | 'VmHWM') =>
-  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) /
-  1024;
-function resetPeak(pid: number) {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const postgres = await startTestPostgres(true);

@@ -2,13 +2,12 @@
 // the time from the upload to `validated` and the server's peak RSS meanwhile; in the same run, PostgreSQL
 // COPY of the same file into a plain table, the ceiling; then the dispatch rate of the first 20,000 rows
 // (BENCH_DISPATCH_ROWS) in rows a second.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
-import { benchServer, machine } from './load.ts';
+import { benchServer, machine, resetPeak, rss } from './load.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const DISPATCH_ROWS = Number(process.env.BENCH_DISPATCH_ROWS ?? 20_000);
@@ -20,10 +19,6 @@ function* lines(count: number) {
 }
 
 const file = (count: number) => Buffer.from([...lines(count)].join(''));
-
-const rss = (pid: number, field: 'VmRSS' | 'VmHWM') =>
-  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) /
-  1024;
 
 async function copyCeiling(url: string, body: Buffer) {
   const client = new pg.Client({ connectionString: url });
@@ -91,7 +86,7 @@ try {
     const body = file(ROWS);
     const pid = server.child.pid as number;
     const before = rss(pid, 'VmRSS');
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    resetPeak(pid);
     const started = performance.now();
     const upload = await send(server, adminKey, `/v1/uploads?campaignId=${campaignId}`, body);
     const staged = (performance.now() - started) / 1000;
