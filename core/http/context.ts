@@ -3,7 +3,6 @@ import type { Request } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import type { InboundParser } from '../intake/service.ts';
 import type { Jobs } from '../jobs/jobs.ts';
 import type { KeyCache } from '../tenancy/key-lookup.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
@@ -28,8 +27,6 @@ declare module '@hapi/hapi' {
     keyCache: KeyCache;
     // Background work: plugins declare theirs at register; mutations enqueue jobs in their transaction.
     jobs: Jobs;
-    // Reads the signed inbound requests of sources that belong to a connection; set by the connectors.
-    inboundParser?: InboundParser;
     // Set when the process begins to stop: answers close their connections.
     stopping?: boolean;
   }

@@ -28,6 +28,13 @@ export interface ParsedInbound {
 }
 export type InboundParser = (connectionId: string, body: Buffer) => Promise<ParsedInbound>;
 
+declare module '@hapi/hapi' {
+  interface ServerApplicationState {
+    // Reads the signed inbound requests of sources that belong to a connection; set by the connectors.
+    inboundParser?: InboundParser;
+  }
+}
+
 export function presentSourceEvent(row: SourceEvent) {
   return row.toJSON();
 }
