@@ -88,6 +88,7 @@ export interface Config {
   uploadMaxRows: number;
   uploadMaxBytes: number;
   uploadBatchRows: number;
+  complaintSlaCron: string;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -173,6 +174,7 @@ const variables = {
   TESSERA_UPLOAD_MAX_ROWS: ['uploadMaxRows', int(1), '1000000'],
   TESSERA_UPLOAD_MAX_BYTES: ['uploadMaxBytes', int(1024), '268435456'],
   TESSERA_UPLOAD_BATCH_ROWS: ['uploadBatchRows', int(1, 10_000), '500'],
+  TESSERA_COMPLAINT_SLA_CRON: ['complaintSlaCron', cronExpression, '* * * * *'],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single(),

@@ -8,6 +8,7 @@ import { webhooks } from '../webhooks/index.ts';
 import { audit } from './audit/index.ts';
 import { campaigns } from './campaigns/index.ts';
 import { catalog } from './catalog/index.ts';
+import { complaints } from './complaints/index.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { events } from './events/index.ts';
@@ -73,6 +74,7 @@ export async function createServer({ config, db, logger, jobs }: ServerDeps): Pr
     webhooks,
     connectors,
     uploads,
+    complaints,
   ]);
   documentErrors(server);
   await server.initialize();

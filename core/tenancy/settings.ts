@@ -5,16 +5,29 @@ import { recordAudit } from '../audit/log.ts';
 import type { Queryable, Transaction } from '../db/database.ts';
 import type { Actor } from './scope.ts';
 
+export type Priority = 'P1' | 'P2' | 'P3' | 'P4';
+
 export interface Settings {
   uploads: { makerChecker: boolean };
+  complaints: { slaMinutes: Record<Priority, number> };
 }
 
-const DEFAULTS: Settings = { uploads: { makerChecker: false } };
+const DEFAULTS: Settings = {
+  uploads: { makerChecker: false },
+  complaints: { slaMinutes: { P1: 60, P2: 120, P3: 720, P4: 1440 } },
+};
+
+const minutes = Joi.number().integer().min(1).max(525_600);
 
 export const settingsChange = Joi.object({
   uploads: Joi.object({
     makerChecker: Joi.boolean().description(
       'an upload must be approved by another key than the one that sent it',
+    ),
+  }),
+  complaints: Joi.object({
+    slaMinutes: Joi.object({ P1: minutes, P2: minutes, P3: minutes, P4: minutes }).description(
+      'minutes to resolve a complaint, by priority',
     ),
   }),
 })
@@ -23,18 +36,27 @@ export const settingsChange = Joi.object({
 
 export const settingsAnswer = Joi.object({
   uploads: Joi.object({ makerChecker: Joi.boolean().required() }).required(),
+  complaints: Joi.object({
+    slaMinutes: Joi.object()
+      .pattern(/^P[1-4]$/, Joi.number())
+      .required(),
+  }).required(),
 }).label('Settings');
 
-type Stored = { [K in keyof Settings]?: Partial<Settings[K]> };
+type Stored = Record<string, unknown>;
 
-function merged(stored: Stored): Settings {
-  return Object.fromEntries(
-    Object.entries(DEFAULTS).map(([section, values]) => [
-      section,
-      { ...values, ...stored[section as keyof Settings] },
-    ]),
-  ) as unknown as Settings;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// `change` laid over `base`, key by key at every depth: a change of one priority keeps the others.
+function overlaid(base: Record<string, unknown>, change: Record<string, unknown>): Record<string, unknown> {
+  const result = { ...base };
+  for (const [key, value] of Object.entries(change))
+    result[key] = isObject(value) && isObject(base[key]) ? overlaid(base[key], value) : value;
+  return result;
 }
+
+const merged = (stored: Stored) => overlaid(DEFAULTS as unknown as Stored, stored) as unknown as Settings;
 
 export async function readSettings(db: Queryable, tenantId: string): Promise<Settings> {
   const row = await db('tenants').where({ id: tenantId }).first('settings');
@@ -43,10 +65,7 @@ export async function readSettings(db: Queryable, tenantId: string): Promise<Set
 
 export async function changeSettings(trx: Transaction, actor: Actor, change: Stored): Promise<Settings> {
   const row = await trx('tenants').where({ id: actor.scope.tenantId }).forUpdate().first('settings');
-  const stored = (row?.settings ?? {}) as Stored;
-  const next: Stored = { ...stored };
-  for (const [section, values] of Object.entries(change) as Array<[keyof Settings, object]>)
-    next[section] = { ...stored[section], ...values } as never;
+  const next = overlaid((row?.settings ?? {}) as Stored, change);
   await trx('tenants')
     .where({ id: actor.scope.tenantId })
     .update({ settings: JSON.stringify(next) });

@@ -43,6 +43,7 @@ t.test('every default, with no variable set, has its parsed type and value', asy
     uploadMaxRows: 1000000,
     uploadMaxBytes: 268435456,
     uploadBatchRows: 500,
+    complaintSlaCron: '* * * * *',
     liveBufferBytes: 1_048_576,
     livePingSeconds: 30,
     roles: ['api', 'worker'],

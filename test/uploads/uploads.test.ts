@@ -181,7 +181,7 @@ t.test('every row checked before anything is dispatched; fix, approve, dispatch'
 
   // Maker-checker: the key that sent an upload cannot approve it.
   await app.api('PATCH', '/v1/settings', { body: { uploads: { makerChecker: true } } });
-  t.same((await app.api('GET', '/v1/settings')).body, { uploads: { makerChecker: true } });
+  t.match((await app.api('GET', '/v1/settings')).body, { uploads: { makerChecker: true } });
   const own = await sendCsv(app, `memberRef,points\nM1,5\n`, { query: `?campaignId=${A}` });
   await until(app, own.body.id, 'validated');
   const refused = await app.api('POST', `/v1/uploads/${own.body.id}/approve`);
