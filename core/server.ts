@@ -11,6 +11,7 @@ import { catalog } from './catalog/index.ts';
 import { complaints } from './complaints/index.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { delivery } from './delivery/index.ts';
 import { events } from './events/index.ts';
 import { health } from './health/index.ts';
 import { registerApiKeyAuth } from './http/auth.ts';
@@ -75,6 +76,7 @@ export async function createServer({ config, db, logger, jobs }: ServerDeps): Pr
     connectors,
     uploads,
     complaints,
+    delivery,
   ]);
   documentErrors(server);
   await server.initialize();
