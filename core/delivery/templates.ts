@@ -6,6 +6,7 @@ import Mustache from 'mustache';
 import { recordAudit } from '../audit/log.ts';
 import type { Queryable, Transaction } from '../db/database.ts';
 import { domainError } from '../errors.ts';
+import { locale } from '../members/schema.ts';
 import { TenantRow } from '../tenancy/model.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
 
@@ -37,16 +38,6 @@ export const VARIABLES = [
   'partner',
   'otp',
 ] as const;
-
-const locale = Joi.string()
-  .max(35)
-  .custom((value: string, helpers) => {
-    try {
-      return Intl.getCanonicalLocales(value)[0];
-    } catch {
-      return helpers.message({ custom: 'must be a BCP 47 locale such as en, pt-BR or hi-IN' });
-    }
-  });
 
 export const templateInput = Joi.object({
   channel: Joi.string().valid('sms', 'email', 'whatsapp').required(),

@@ -11,6 +11,8 @@ export class Member extends TenantRow {
   declare phone: string | null;
   declare whatsapp: string | null;
   declare preferredChannel: 'sms' | 'email' | 'whatsapp' | null;
+  declare locale: string | null;
+  declare optOuts: Array<'sms' | 'email' | 'whatsapp'>;
   declare country: string | null;
   declare tier: string | null;
   declare segments: string[];

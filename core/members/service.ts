@@ -14,6 +14,10 @@ export interface MemberInput {
   phone?: string | null;
   whatsapp?: string | null;
   preferredChannel?: 'sms' | 'email' | 'whatsapp' | null;
+  // BCP 47; messages fall back to English.
+  locale?: string | null;
+  // Channels the member asked not to be messaged on.
+  optOuts?: Array<'sms' | 'email' | 'whatsapp'>;
   country?: string | null;
   tier?: string | null;
   segments?: string[];
@@ -30,6 +34,8 @@ const FIELDS = [
   'phone',
   'whatsapp',
   'preferredChannel',
+  'locale',
+  'optOuts',
   'country',
   'tier',
   'segments',
@@ -231,7 +237,8 @@ async function upsertDistinct(trx: Transaction, writer: Writer, upserts: MemberU
 // A page of members travels as one JSON parameter, read back by jsonb_to_recordset: a few thousand rows
 // bound one value each would cost more to bind than to insert (test/bench/salesforce.bench.ts).
 const MEMBER_RECORD = `external_ref text, name text, email text, phone text, whatsapp text,
-  preferred_channel text, country text, tier text, segments text[], attributes jsonb, status text`;
+  preferred_channel text, locale text, opt_outs text[], country text, tier text, segments text[],
+  attributes jsonb, status text`;
 
 function memberRecord(externalRef: string, input: MemberInput): Record<string, unknown> {
   return {
@@ -241,6 +248,8 @@ function memberRecord(externalRef: string, input: MemberInput): Record<string, u
     phone: input.phone,
     whatsapp: input.whatsapp,
     preferred_channel: input.preferredChannel,
+    locale: input.locale,
+    opt_outs: input.optOuts,
     country: input.country,
     tier: input.tier,
     segments: input.segments,
@@ -262,10 +271,11 @@ const membersOf = (result: { rows: Record<string, unknown>[] }) =>
 async function insertMembers(trx: Transaction, tenantId: string, fresh: MemberUpsert[]) {
   if (fresh.length === 0) return new Map<string, Member>();
   const result = await trx.raw(
-    `INSERT INTO members (tenant_id, external_ref, name, email, phone, whatsapp, preferred_channel, country,
-       tier, segments, attributes, status)
-     SELECT CAST(? AS uuid), v.external_ref, v.name, v.email, v.phone, v.whatsapp, v.preferred_channel,
-       v.country, v.tier, COALESCE(v.segments, '{}'), COALESCE(v.attributes, '{}'), COALESCE(v.status, 'active')
+    `INSERT INTO members (tenant_id, external_ref, name, email, phone, whatsapp, preferred_channel, locale,
+       opt_outs, country, tier, segments, attributes, status)
+     SELECT CAST(? AS uuid), v.external_ref, v.name, v.email, v.phone, v.whatsapp, v.preferred_channel, v.locale,
+       COALESCE(v.opt_outs, '{}'), v.country, v.tier, COALESCE(v.segments, '{}'), COALESCE(v.attributes, '{}'),
+       COALESCE(v.status, 'active')
      FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(${MEMBER_RECORD})
      ON CONFLICT (tenant_id, external_ref) DO NOTHING
      RETURNING *`,
@@ -285,7 +295,8 @@ async function updateMembers(
   );
   const result = await trx.raw(
     `UPDATE members AS m SET name = v.name, email = v.email, phone = v.phone, whatsapp = v.whatsapp,
-       preferred_channel = v.preferred_channel, country = v.country, tier = v.tier, segments = v.segments,
+       preferred_channel = v.preferred_channel, locale = v.locale, opt_outs = v.opt_outs, country = v.country,
+       tier = v.tier, segments = v.segments,
        attributes = v.attributes, status = v.status, updated_at = now()
      FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(${MEMBER_RECORD})
      WHERE m.tenant_id = CAST(? AS uuid) AND m.external_ref = v.external_ref

@@ -206,3 +206,16 @@ t.test(
     t.equal(Number(createdEvents[0].count), refs.length, 'one member.created each');
   },
 );
+
+t.test('a member has a locale and the channels they opted out of', async (t) => {
+  const app = await startTestTessera(t);
+  const put = (body: object) => app.api('PUT', '/v1/members/L1', { body });
+  t.match((await put({ name: 'Lia', locale: 'pt-br', optOuts: ['sms'] })).body, {
+    locale: 'pt-BR',
+    optOuts: ['sms'],
+  });
+  t.match((await put({ optOuts: [] })).body, { locale: 'pt-BR', optOuts: [] }, '[] clears them');
+  t.equal((await put({ locale: 'not a locale!' })).body.error.code, 'validation_failed');
+  t.equal((await put({ optOuts: ['fax'] })).body.error.code, 'validation_failed');
+  t.same((await app.api('PUT', '/v1/members/L2', { body: { name: 'Lee' } })).body.optOuts, []);
+});
