@@ -12,4 +12,11 @@ export const LIFECYCLE: Record<
 };
 
 // What may change while a campaign runs: its dates, caps and budget; a draft may change entirely.
-export const EDITABLE_WHILE_RUNNING = ['startsAt', 'endsAt', 'maxRewards', 'perMemberCap', 'budget'];
+export const EDITABLE_WHILE_RUNNING = [
+  'startsAt',
+  'endsAt',
+  'maxRewards',
+  'perMemberCap',
+  'budget',
+  'delivery',
+];

@@ -11,7 +11,7 @@ import type { ProgressState, Rule } from './rules.ts';
 // The issuance module reads a campaign as an IssuingCampaign; this model is that and more.
 export class Campaign extends TenantRow implements IssuingCampaign {
   static override tableName = 'campaigns';
-  static override jsonAttributes = ['rule', 'reward', 'eligibility'];
+  static override jsonAttributes = ['rule', 'reward', 'eligibility', 'delivery'];
   declare id: string;
   declare name: string;
   declare status: CampaignStatus;
@@ -28,6 +28,7 @@ export class Campaign extends TenantRow implements IssuingCampaign {
   declare memberCapPeriodDays: number | null;
   declare budget: number | null;
   declare eligibility: Eligibility;
+  declare delivery: { channels: Array<'sms' | 'email' | 'whatsapp'> } | null;
   declare rewardsTaken: number;
   declare budgetTaken: number;
   declare rewardsFulfilled: number;

@@ -91,6 +91,15 @@ const governance = {
   maxRewards: Joi.number().integer().min(1).allow(null),
   perMemberCap: Joi.object({ count: Joi.number().integer().min(1).required(), periodDays: days }).allow(null),
   budget: Joi.object({ amount: Joi.number().integer().min(1).required() }).allow(null),
+  delivery: Joi.object({
+    channels: Joi.array()
+      .items(Joi.string().valid('sms', 'email', 'whatsapp'))
+      .min(1)
+      .unique()
+      .required(),
+  })
+    .allow(null)
+    .description("the order its rewards try the channels in, after the member's preferred one"),
 };
 
 export const eligibility = Joi.object({
@@ -152,6 +161,7 @@ export const campaignAnswer = Joi.object({
   maxRewards: nullable(Joi.number().integer()),
   perMemberCap: nullable(Joi.object().unknown(true)),
   budget: nullable(Joi.object().unknown(true)),
+  delivery: nullable(Joi.object({ channels: Joi.array().items(Joi.string()) })),
   eligibility: Joi.object().unknown(true).required(),
   stats: Joi.object({
     issued: Joi.number().integer().required(),

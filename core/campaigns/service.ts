@@ -23,6 +23,7 @@ export interface CampaignInput {
   maxRewards?: number | null;
   perMemberCap?: { count: number; periodDays?: number } | null;
   budget?: { amount: number } | null;
+  delivery?: Campaign['delivery'];
   eligibility: Eligibility;
 }
 
@@ -43,6 +44,7 @@ export function presentCampaign(row: Campaign) {
         ? null
         : { count: row.memberCapCount, periodDays: row.memberCapPeriodDays ?? undefined },
     budget: row.budget === null ? null : { amount: row.budget },
+    delivery: row.delivery ?? null,
     eligibility: row.eligibility,
     stats: {
       issued: row.rewardsTaken,
@@ -86,6 +88,7 @@ function columnsOf(input: Partial<CampaignInput>): Partial<Campaign> {
   }
   if (input.budget !== undefined) columns.budget = input.budget?.amount ?? null;
   if (input.eligibility) columns.eligibility = input.eligibility;
+  if (input.delivery !== undefined) columns.delivery = input.delivery;
   return columns as Partial<Campaign>;
 }
 
@@ -121,7 +124,7 @@ export async function editCampaign(trx: Transaction, actor: Actor, id: string, e
     throw domainError(
       409,
       'campaign_field_locked',
-      `While a campaign is ${row.status}, only its dates, caps and budget may change`,
+      `While a campaign is ${row.status}, only its dates, caps, budget and delivery may change`,
       locked.map((path) => ({ path, message: `${path} cannot change while the campaign is ${row.status}` })),
     );
   const startsAt = edit.startsAt ?? row.startsAt;

@@ -7,13 +7,17 @@ import type { Actor } from './scope.ts';
 
 export type Priority = 'P1' | 'P2' | 'P3' | 'P4';
 
+export type Channel = 'sms' | 'email' | 'whatsapp';
+
 export interface Settings {
   uploads: { makerChecker: boolean };
+  delivery: { channels: Channel[] };
   complaints: { slaMinutes: Record<Priority, number> };
 }
 
 const DEFAULTS: Settings = {
   uploads: { makerChecker: false },
+  delivery: { channels: ['sms', 'email', 'whatsapp'] },
   complaints: { slaMinutes: { P1: 60, P2: 120, P3: 720, P4: 1440 } },
 };
 
@@ -24,6 +28,13 @@ export const settingsChange = Joi.object({
     makerChecker: Joi.boolean().description(
       'an upload must be approved by another key than the one that sent it',
     ),
+  }),
+  delivery: Joi.object({
+    channels: Joi.array()
+      .items(Joi.string().valid('sms', 'email', 'whatsapp'))
+      .min(1)
+      .unique()
+      .description("the order rewards try the channels in, after the member's and the campaign's"),
   }),
   complaints: Joi.object({
     slaMinutes: Joi.object({ P1: minutes, P2: minutes, P3: minutes, P4: minutes }).description(
@@ -36,6 +47,7 @@ export const settingsChange = Joi.object({
 
 export const settingsAnswer = Joi.object({
   uploads: Joi.object({ makerChecker: Joi.boolean().required() }).required(),
+  delivery: Joi.object({ channels: Joi.array().items(Joi.string()).required() }).required(),
   complaints: Joi.object({
     slaMinutes: Joi.object()
       .pattern(/^P[1-4]$/, Joi.number())
