@@ -4,6 +4,7 @@ import type { Got } from 'got';
 import type Joi from 'joi';
 import type { Logger } from 'pino';
 import type { Database, Transaction } from '../../core/db/database.ts';
+import type { OutgoingMessage, SendResult } from '../../core/delivery/channel.ts';
 import type { StoredEvent } from '../../core/events/outbox.ts';
 import type { ParsedInbound } from '../../core/intake/service.ts';
 import type { RecordError } from './model.ts';
@@ -134,6 +135,11 @@ export interface Connector<C = Record<string, unknown>, K = Record<string, unkno
   inbound?: {
     kind: 'pos' | 'hr' | 'crm' | 'loyalty' | 'other';
     parse: (connection: Opened<C, K>, body: Buffer) => ParsedInbound;
+  };
+  // A channel provider (email, SMS, WhatsApp): sends one message with the connection's credentials.
+  channel?: {
+    name: 'sms' | 'email' | 'whatsapp';
+    send: (ctx: WriteBackContext<C, K>, message: OutgoingMessage) => Promise<SendResult>;
   };
   // A connector fed by files (an HR system's export, a POS journal): the media types it reads.
   files?: { types: string[]; take: (ctx: FileContext<C, K>) => Promise<void> };

@@ -6,6 +6,7 @@ import { hrFile } from '../hr-file/index.ts';
 import { pos } from '../pos/index.ts';
 import { salesforceFlowApi } from '../salesforce/flow-api.ts';
 import { salesforce } from '../salesforce/index.ts';
+import { smtp } from '../smtp/index.ts';
 import { successFactors } from '../successfactors/index.ts';
 import { workday } from '../workday/index.ts';
 import { type Connectors, parseInbound } from './connections.ts';
@@ -21,6 +22,7 @@ export const connectorTypes = (): Registry => {
   registry.add(workday);
   registry.add(hrFile);
   registry.add(pos);
+  registry.add(smtp);
   return registry;
 };
 

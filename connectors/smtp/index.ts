@@ -1,0 +1,93 @@
+// Owns the email channel over SMTP (nodemailer): one message to one address. A 4xx reply or a network
+// failure is transient (try again later); a 5xx reply, or every recipient refused, is permanent (try the
+// member's next channel).
+import Joi from 'joi';
+import nodemailer from 'nodemailer';
+import type { OutgoingMessage, SendResult } from '../../core/delivery/channel.ts';
+import { type Connector, ConnectorError, type WriteBackContext } from '../framework/connector.ts';
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  from: string;
+  timeoutMs: number;
+}
+
+type SmtpCredentials = { user: string; pass: string };
+type Context = WriteBackContext<SmtpConfig, SmtpCredentials>;
+
+const configSchema = Joi.object({
+  host: Joi.string().hostname().required(),
+  port: Joi.number().integer().min(1).max(65535).default(587),
+  secure: Joi.boolean()
+    .default(false)
+    .description('TLS from the start (port 465); otherwise STARTTLS when offered'),
+  from: Joi.string().max(320).required().description('e.g. "Acme Rewards" <rewards@acme.example>'),
+  timeoutMs: Joi.number().integer().min(1000).max(120_000).default(30_000),
+});
+
+const credentialsSchema = Joi.object({ user: Joi.string().required(), pass: Joi.string().required() });
+
+function transportOf({ connection }: Context) {
+  const { host, port, secure, timeoutMs } = connection.config;
+  return nodemailer.createTransport({
+    host,
+    port,
+    secure,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    ...(connection.credentials && { auth: connection.credentials }),
+  });
+}
+
+type SmtpError = Error & { responseCode?: number; code?: string; response?: string };
+
+function failure(error: SmtpError): SendResult {
+  const reason = (error.response ?? error.message).slice(0, 300);
+  if (error.responseCode && error.responseCode >= 500) return { ok: false, transient: false, reason };
+  return { ok: false, transient: true, reason };
+}
+
+async function send(ctx: Context, message: OutgoingMessage): Promise<SendResult> {
+  const transport = transportOf(ctx);
+  try {
+    const info = await transport.sendMail({
+      from: ctx.connection.config.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      ...(message.html && { html: message.html }),
+    });
+    if (info.accepted.length === 0)
+      return { ok: false, transient: false, reason: `Every recipient was refused: ${info.response}` };
+    return { ok: true, providerId: info.messageId };
+  } catch (error) {
+    return failure(error as SmtpError);
+  } finally {
+    transport.close();
+  }
+}
+
+export const smtp: Connector<SmtpConfig, SmtpCredentials> = {
+  type: 'smtp',
+  describe: { title: 'SMTP (email)', auth: ['basic', 'none'], paging: 'none' },
+  config: configSchema,
+  credentials: credentialsSchema,
+  check: async (ctx) => {
+    const transport = transportOf(ctx);
+    try {
+      await transport.verify();
+    } catch (error) {
+      const { responseCode } = error as SmtpError;
+      throw new ConnectorError(
+        responseCode === 535 ? 'auth_failed' : 'vendor_unavailable',
+        (error as Error).message.slice(0, 300),
+      );
+    } finally {
+      transport.close();
+    }
+  },
+  channel: { name: 'email', send },
+};
