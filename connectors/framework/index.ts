@@ -8,6 +8,7 @@ import { salesforceFlowApi } from '../salesforce/flow-api.ts';
 import { salesforce } from '../salesforce/index.ts';
 import { smtp } from '../smtp/index.ts';
 import { successFactors } from '../successfactors/index.ts';
+import { twilio } from '../twilio/index.ts';
 import { workday } from '../workday/index.ts';
 import { type Connectors, parseInbound } from './connections.ts';
 import { declareConnectorJobs } from './jobs.ts';
@@ -23,6 +24,7 @@ export const connectorTypes = (): Registry => {
   registry.add(hrFile);
   registry.add(pos);
   registry.add(smtp);
+  registry.add(twilio);
   return registry;
 };
 

@@ -1,0 +1,84 @@
+// The SMS channel against a local Twilio: a message queued with its sid, an invalid number (21211) and an
+// opted-out recipient (21610) as permanent failures, a 429 with Retry-After and a 503 as transient ones,
+// a form body with To, From, Body and the status callback, and the connection's check.
+import t from 'tap';
+import { vendorHttp } from '../../connectors/framework/vendor-http.ts';
+import { twilio } from '../../connectors/twilio/index.ts';
+import { createLogger } from '../../core/log.ts';
+import { startFakeTwilio } from '../fakes/twilio.ts';
+import { startTestTessera } from '../helpers/tessera.ts';
+
+t.test('SMS through Twilio', async (t) => {
+  const fake = await startFakeTwilio();
+  t.teardown(() => fake.close());
+  const config = {
+    baseUrl: fake.url,
+    accountSid: fake.accountSid,
+    from: '+15005550006',
+    statusCallbackUrl: 'https://rewards.example.com/webhooks/connections/c',
+  };
+  const ctx = {
+    connection: {
+      id: 'c',
+      tenantId: 't',
+      name: 'sms',
+      config,
+      credentials: { authToken: fake.authToken },
+      cursor: null,
+    },
+    log: createLogger('silent'),
+    http: vendorHttp(
+      twilio.describe.limits,
+      { connectorTimeoutMs: 5000, connectorBackoffMs: 10 },
+      createLogger('silent'),
+    ),
+  };
+  const send = (twilio.channel as NonNullable<typeof twilio.channel>).send;
+  const sent = await send(ctx, { to: '+14155550123', text: 'Your code: CAFE-0001' });
+  t.match(sent, { ok: true, providerId: /^SM/ });
+  t.same(fake.sent, [
+    {
+      To: '+14155550123',
+      Body: 'Your code: CAFE-0001',
+      From: '+15005550006',
+      StatusCallback: config.statusCallbackUrl,
+    },
+  ]);
+  t.match(await send(ctx, { to: '12345', text: 'x' }), { ok: false, transient: false, reason: /21211/ });
+  t.match(await send(ctx, { to: '+14155550000', text: 'x' }), {
+    ok: false,
+    transient: false,
+    reason: /21610/,
+  });
+  fake.failNext.push({ status: 429, retryAfter: '7' }, { status: 503 });
+  t.match(await send(ctx, { to: '+14155550123', text: 'x' }), {
+    ok: false,
+    transient: true,
+    retryAfterMs: 7000,
+  });
+  t.match(await send(ctx, { to: '+14155550123', text: 'x' }), { ok: false, transient: true, reason: /503/ });
+  t.equal(fake.sent.length, 1, 'a send is never repeated by the HTTP client');
+
+  const app = await startTestTessera(t);
+  const create = (authToken: string) =>
+    app.api('POST', '/v1/connections', {
+      body: { type: 'twilio', name: `sms-${authToken.slice(0, 5)}`, config, credentials: { authToken } },
+    });
+  const good = await create(fake.authToken);
+  t.equal(good.status, 201, JSON.stringify(good.body));
+  t.same((await app.api('POST', `/v1/connections/${good.body.id}/check`)).body, { ok: true });
+  const bad = await create('wrong-token');
+  t.match((await app.api('POST', `/v1/connections/${bad.body.id}/check`)).body, {
+    ok: false,
+    error: { code: 'auth_failed' },
+  });
+  const invalid = await app.api('POST', '/v1/connections', {
+    body: {
+      type: 'twilio',
+      name: 'no-sender',
+      config: { accountSid: fake.accountSid },
+      credentials: { authToken: 'x' },
+    },
+  });
+  t.equal(invalid.status, 400, 'From or a messaging service is needed');
+});
