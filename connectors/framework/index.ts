@@ -9,6 +9,7 @@ import { salesforce } from '../salesforce/index.ts';
 import { smtp } from '../smtp/index.ts';
 import { successFactors } from '../successfactors/index.ts';
 import { twilio } from '../twilio/index.ts';
+import { whatsapp } from '../whatsapp/index.ts';
 import { workday } from '../workday/index.ts';
 import { type Connectors, parseInbound } from './connections.ts';
 import { declareConnectorJobs } from './jobs.ts';
@@ -25,6 +26,7 @@ export const connectorTypes = (): Registry => {
   registry.add(pos);
   registry.add(smtp);
   registry.add(twilio);
+  registry.add(whatsapp);
   return registry;
 };
 
