@@ -5,7 +5,7 @@
 import type { Request, ResponseToolkit } from '@hapi/hapi';
 import type { Database, Queryable, Transaction } from '../../core/db/database.ts';
 import { domainError } from '../../core/errors.ts';
-import { scopeOf } from '../../core/http/context.ts';
+import { mimeOf, scopeOf } from '../../core/http/context.ts';
 import { storeInTransaction } from '../../core/http/idempotency.ts';
 import { answerStreamed, claimOrReplay, type HashedBody, hashedBody } from '../../core/http/streamed.ts';
 import { type Connectors, findConnection } from './connections.ts';
@@ -43,12 +43,6 @@ async function storeBody(trx: Transaction, fileId: string, body: HashedBody) {
   if (body.bytes() === 0) throw domainError(400, 'file_empty', 'The file is empty');
   return { bytes: body.bytes(), sha256: body.sha256() };
 }
-
-const mimeOf = (request: Request) =>
-  String(request.headers['content-type'] ?? '')
-    .split(';')[0]
-    .trim()
-    .toLowerCase();
 
 async function queueFile(request: Request, connectors: Connectors, connectionId: string, complete: boolean) {
   const { db, jobs, config } = request.server.app;

@@ -1,7 +1,6 @@
 // Owns how an HR file becomes members: rows read from the stored file in pages of 1,000, each committed
 // with the row reached, so a run that dies resumes there; then, for a complete export with no failed row,
 // the connection's members it does not list are deactivated.
-import type { Transaction } from '../../core/db/database.ts';
 import { type CsvRow, readCsv } from '../../core/files/csv.ts';
 import type { MemberInput } from '../../core/members/service.ts';
 import type { FileContext } from '../framework/connector.ts';
@@ -53,8 +52,8 @@ async function commitRows(ctx: Context, rows: CsvRow[], cursor: NonNullable<Curs
   });
 }
 
-async function absentMembers(trx: Transaction | Context['db'], ctx: Context): Promise<string[]> {
-  const { rows } = await trx.raw(
+async function absentMembers(ctx: Context): Promise<string[]> {
+  const { rows } = await ctx.db.raw(
     `SELECT m.external_ref AS ref FROM connection_members cm JOIN members m ON m.id = cm.member_id
       WHERE cm.connection_id = ? AND cm.last_file_id IS DISTINCT FROM ? AND m.status = 'active'
       ORDER BY m.external_ref LIMIT ?`,
@@ -67,7 +66,7 @@ async function absentMembers(trx: Transaction | Context['db'], ctx: Context): Pr
 // the database refuses is not tried forever.
 async function deactivateAbsent(ctx: Context, cursor: NonNullable<Cursor>) {
   for (;;) {
-    const absent = await absentMembers(ctx.db, ctx);
+    const absent = await absentMembers(ctx);
     if (absent.length === 0) return;
     let failed = 0;
     await ctx.commitPage(async (trx) => {

@@ -54,6 +54,13 @@ export const paramsOf = <T>(request: Request) => request.params as unknown as T;
 export const queryOf = <T>(request: Request) => request.query as unknown as T;
 export const payloadOf = <T>(request: Request) => request.payload as T;
 
+// The request's media type without its parameters: `text/csv; charset=utf-8` is `text/csv`.
+export const mimeOf = (request: Request) =>
+  String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+
 export function headerOf(request: Request, name: string): string | undefined {
   const value: unknown = request.headers[name];
   return typeof value === 'string' ? value : undefined;

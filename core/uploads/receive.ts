@@ -1,6 +1,7 @@
 // Owns receiving an upload: a CSV file (the body, or a multipart form's `file` part) streamed into
-// staging (read with core/files/csv.ts, hashed for its Idempotency-Key), or JSON rows sent in chunks by an HR system and closed with `complete`. A received
-// upload is queued for validation in the same transaction.
+// staging (read with core/files/csv.ts, hashed for its Idempotency-Key), or JSON rows sent in chunks by
+// an HR system and closed with `complete`. A received upload is queued for validation in the same
+// transaction.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Request } from '@hapi/hapi';
@@ -10,7 +11,7 @@ import { recordAudit } from '../audit/log.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import { domainError, notFound, validationFailed } from '../errors.ts';
 import { CsvFileError, readCsv } from '../files/csv.ts';
-import { actorOf, queryOf, scopeOf } from '../http/context.ts';
+import { actorOf, mimeOf, queryOf, scopeOf } from '../http/context.ts';
 import { storeInTransaction } from '../http/idempotency.ts';
 import { claimOrReplay, hashedBody, hashedStream } from '../http/streamed.ts';
 import type { Actor } from '../tenancy/scope.ts';
@@ -27,12 +28,6 @@ const complete = Joi.boolean().default(false).description('true: no more rows fo
 
 export const jsonUpload = Joi.object({ campaignId: Joi.string().guid(), rows, complete }).label('UploadRows');
 export const moreRows = Joi.object({ rows, complete }).label('MoreUploadRows');
-
-const mimeOf = (request: Request) =>
-  String(request.headers['content-type'] ?? '')
-    .split(';')[0]
-    .trim()
-    .toLowerCase();
 
 async function* csvRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<StagedRow> {
   try {
