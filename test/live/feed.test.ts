@@ -7,8 +7,8 @@ import { apiClient, freshDatabaseUrl, startTestTessera, type TestTessera } from 
 const credit = (app: Pick<TestTessera, 'api'>, memberRef: string, amount: number, extra: object = {}) =>
   app.api('POST', '/v1/ledger/credits', { body: { memberRef, amount, source: 'admin', ...extra } });
 
-const eventsOf = (client: LiveClient, count: number) =>
-  client.waitFor((m) => m.filter((x) => x.type === 'event').length >= count, `${count} events`);
+const eventsOf = (client: LiveClient, count: number, timeoutMs?: number) =>
+  client.waitFor((m) => m.filter((x) => x.type === 'event').length >= count, `${count} events`, timeoutMs);
 
 t.test(
   'credentials: an API key or a live token; missing, forged or expired ones are closed with 4401',
@@ -179,7 +179,8 @@ t.test('a client that does not read is dropped with 4008; the others keep receiv
     await app
       .db('events')
       .insert({ tenantId: tenant.id, type: 'ledger.credited', data: { memberRef: 'm-1', i, padding } });
-  await eventsOf(reader, 100);
+  // 20 MB through a loaded machine (the suite runs three files at a time) can take longer than 10 s.
+  await eventsOf(reader, 100, 45_000);
   (stuck.ws as unknown as { _socket: { resume: () => void } })._socket.resume();
   const closed = await stuck.closed;
   t.same(closed, { code: 4008, reason: 'resume_with_since' });
