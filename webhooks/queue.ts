@@ -20,7 +20,7 @@ export interface ClaimLimits {
   // Sends this process can start now.
   free: number;
   // Sends in flight in this process, per endpoint, and the most one endpoint may have.
-  busy: Map<string, number>;
+  busy: ReadonlyMap<string, number>;
   perEndpoint: number;
   leaseSeconds: number;
 }
