@@ -89,6 +89,8 @@ export interface Config {
   uploadMaxBytes: number;
   uploadBatchRows: number;
   complaintSlaCron: string;
+  deliveryRetrySchedule: number[];
+  deliveryConcurrency: number;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -175,6 +177,8 @@ const variables = {
   TESSERA_UPLOAD_MAX_BYTES: ['uploadMaxBytes', int(1024), '268435456'],
   TESSERA_UPLOAD_BATCH_ROWS: ['uploadBatchRows', int(1, 10_000), '500'],
   TESSERA_COMPLAINT_SLA_CRON: ['complaintSlaCron', cronExpression, '* * * * *'],
+  TESSERA_DELIVERY_RETRY_SCHEDULE: ['deliveryRetrySchedule', parsedBy(parseSchedule), '30s,2m,10m,1h,4h'],
+  TESSERA_DELIVERY_CONCURRENCY: ['deliveryConcurrency', int(1, 500), '16'],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single(),

@@ -11,7 +11,7 @@ import { recordEvent } from '../core/events/outbox.ts';
 import { addressPolicy, deliveryGuard, isPublicAddress } from './address-guard.ts';
 import { type EndpointRow, WebhookEndpoint, WebhookMessage } from './model.ts';
 import type { ClaimedMessage } from './queue.ts';
-import { nextDelayMs, retryAfterMs } from './retry-schedule.ts';
+import { nextDelayMs, retryAfterMs } from '../core/jobs/retry-schedule.ts';
 import { signatureHeader } from './signing.ts';
 
 const RESPONSE_KEPT = 1024;

@@ -37,6 +37,7 @@ export function presentConnection(connectors: Connectors, row: Connection) {
   return {
     id: row.id,
     type: row.type,
+    channel: row.channel,
     name: row.name,
     config: row.config,
     credentials: { set: row.credentials !== null, updatedAt: row.credentialsUpdatedAt },
@@ -78,6 +79,19 @@ export function openConnection(connectors: Connectors, row: Connection): Opened 
   };
 }
 
+// A second connection of the same name, or a second active provider of a channel: deliveries go through
+// one provider per channel, so another must be paused first.
+function conflictOf(error: unknown, name: string, connector: Connector) {
+  if (!(error instanceof UniqueViolationError)) return error;
+  if (error.constraint === 'connections_one_channel')
+    return domainError(
+      409,
+      'channel_provider_exists',
+      `The tenant has an active ${connector.channel?.name} provider; pause it before activating another`,
+    );
+  return domainError(409, 'connection_exists', `A connection named "${name}" exists`);
+}
+
 export async function createConnection(
   trx: Transaction,
   connectors: Connectors,
@@ -96,6 +110,7 @@ export async function createConnection(
       .insert({
         tenantId: actor.scope.tenantId,
         type: input.type,
+        channel: connector.channel?.name ?? null,
         name: input.name,
         config,
         credentials: credentials === undefined ? null : seal(connectors.secretKey, credentials),
@@ -119,9 +134,7 @@ export async function createConnection(
       : undefined;
     return { row, inbound: inbound && { id: inbound.id, path: inbound.path, secret: inbound.secret } };
   } catch (error) {
-    if (error instanceof UniqueViolationError)
-      throw domainError(409, 'connection_exists', `A connection named "${input.name}" exists`);
-    throw error;
+    throw conflictOf(error, input.name, connector);
   }
 }
 
@@ -192,9 +205,7 @@ export async function changeConnection(
     });
     return updated;
   } catch (error) {
-    if (error instanceof UniqueViolationError)
-      throw domainError(409, 'connection_exists', `A connection named "${change.name}" exists`);
-    throw error;
+    throw conflictOf(error, change.name ?? row.name, connector);
   }
 }
 

@@ -5,6 +5,7 @@ import type Joi from 'joi';
 import type { Logger } from 'pino';
 import type { Database, Transaction } from '../../core/db/database.ts';
 import type { OutgoingMessage, SendResult } from '../../core/delivery/channel.ts';
+import type { ReportCounts, StatusReport } from '../../core/delivery/reports.ts';
 import type { StoredEvent } from '../../core/events/outbox.ts';
 import type { ParsedInbound } from '../../core/intake/service.ts';
 import type { RecordError } from './model.ts';
@@ -92,6 +93,8 @@ export interface FileContext<C, K> extends SyncContext<C, K> {
 
 export interface InboundRequest {
   method: string;
+  // The URL the vendor called, from TESSERA_PUBLIC_URL (null when it is not set): some vendors sign it.
+  url: string | null;
   headers: Record<string, string | string[] | undefined>;
   query: Record<string, string>;
   body: Buffer;
@@ -110,6 +113,8 @@ export interface InboundContext<C, K> {
   http: Got;
   // Logs what the push did as a finished run of trigger `push`, inside the push's transaction.
   recordRun: (trx: Transaction, counts: Counts, errors: RecordError[]) => Promise<void>;
+  // A message provider's status reports, handed to delivery.
+  reports: (reports: StatusReport[]) => Promise<ReportCounts>;
   request: InboundRequest;
 }
 
@@ -117,6 +122,11 @@ export interface WriteBackContext<C, K> {
   connection: Opened<C, K>;
   log: Logger;
   http: Got;
+}
+
+// A channel provider's send: the URL its status reports come back to, when Tessera's public URL is known.
+export interface ChannelContext<C, K> extends WriteBackContext<C, K> {
+  callbackUrl: string | null;
 }
 
 export interface Connector<C = Record<string, unknown>, K = Record<string, unknown>> {
@@ -139,7 +149,7 @@ export interface Connector<C = Record<string, unknown>, K = Record<string, unkno
   // A channel provider (email, SMS, WhatsApp): sends one message with the connection's credentials.
   channel?: {
     name: 'sms' | 'email' | 'whatsapp';
-    send: (ctx: WriteBackContext<C, K>, message: OutgoingMessage) => Promise<SendResult>;
+    send: (ctx: ChannelContext<C, K>, message: OutgoingMessage) => Promise<SendResult>;
   };
   // A connector fed by files (an HR system's export, a POS journal): the media types it reads.
   files?: { types: string[]; take: (ctx: FileContext<C, K>) => Promise<void> };

@@ -11,6 +11,7 @@ import { successFactors } from '../successfactors/index.ts';
 import { twilio } from '../twilio/index.ts';
 import { whatsapp } from '../whatsapp/index.ts';
 import { workday } from '../workday/index.ts';
+import { channelSender } from './channel-sender.ts';
 import { type Connectors, parseInbound } from './connections.ts';
 import { declareConnectorJobs } from './jobs.ts';
 import { Registry } from './registry.ts';
@@ -41,6 +42,7 @@ export const connectors: Plugin<void> = {
     };
     server.route(connectionRoutes(state, config.inboundMaxBytes, config.connectionFileMaxBytes));
     server.app.inboundParser = (connectionId, body) => parseInbound(server.app.db, state, connectionId, body);
+    server.app.channelSender = channelSender(server.app, state);
     // The document Salesforce External Services registers; its server is where Salesforce reaches Tessera.
     server.route({
       method: 'GET',

@@ -6,6 +6,8 @@ export class Connection extends TenantRow {
   static override jsonAttributes = ['config', 'cursor'];
   declare id: string;
   declare type: string;
+  // A message provider's channel (sms, email, whatsapp): one active provider per channel and tenant.
+  declare channel: 'sms' | 'email' | 'whatsapp' | null;
   declare name: string;
   declare config: Record<string, unknown>;
   // Sealed (./secrets.ts); never leaves the server.

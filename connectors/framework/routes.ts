@@ -249,6 +249,7 @@ export function connectionRoutes(
             method: request.method.toUpperCase(),
             headers: request.headers as Record<string, string>,
             query: request.query as Record<string, string>,
+            search: request.url.search,
             body: (request.payload as Buffer | null) ?? Buffer.alloc(0),
           });
           return h.response(answer.body).type(answer.contentType).code(answer.status);

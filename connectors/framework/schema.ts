@@ -46,6 +46,9 @@ export const connectionChange = Joi.object({
 export const connectionAnswer = Joi.object({
   id: Joi.string().guid().required(),
   type: Joi.string().required(),
+  channel: nullable(Joi.string().valid('sms', 'email', 'whatsapp')).description(
+    "a message provider's channel: deliveries go through the tenant's one active provider of each",
+  ),
   name: Joi.string().required(),
   config: Joi.object().unknown().required(),
   credentials: Joi.object({ set: Joi.boolean().required(), updatedAt: nullable(Joi.date()) })

@@ -4,7 +4,12 @@
 import Joi from 'joi';
 import nodemailer from 'nodemailer';
 import type { OutgoingMessage, SendResult } from '../../core/delivery/channel.ts';
-import { type Connector, ConnectorError, type WriteBackContext } from '../framework/connector.ts';
+import {
+  type ChannelContext,
+  type Connector,
+  ConnectorError,
+  type WriteBackContext,
+} from '../framework/connector.ts';
 
 export interface SmtpConfig {
   host: string;
@@ -46,11 +51,18 @@ type SmtpError = Error & { responseCode?: number; code?: string; response?: stri
 
 function failure(error: SmtpError): SendResult {
   const reason = (error.response ?? error.message).slice(0, 300);
-  if (error.responseCode && error.responseCode >= 500) return { ok: false, transient: false, reason };
-  return { ok: false, transient: true, reason };
+  const status = error.responseCode;
+  // 550, 551 and 553: no such mailbox, not local, a bad address; other 5xx refuse the message itself.
+  if (status && [550, 551, 553].includes(status))
+    return { ok: false, transient: false, code: 'invalid_address', reason };
+  if (status && status >= 500) return { ok: false, transient: false, code: 'rejected', reason };
+  return { ok: false, transient: true, code: 'provider_unavailable', reason };
 }
 
-async function send(ctx: Context, message: OutgoingMessage): Promise<SendResult> {
+async function send(
+  ctx: ChannelContext<SmtpConfig, SmtpCredentials>,
+  message: OutgoingMessage,
+): Promise<SendResult> {
   const transport = transportOf(ctx);
   try {
     const info = await transport.sendMail({
@@ -61,7 +73,12 @@ async function send(ctx: Context, message: OutgoingMessage): Promise<SendResult>
       ...(message.html && { html: message.html }),
     });
     if (info.accepted.length === 0)
-      return { ok: false, transient: false, reason: `Every recipient was refused: ${info.response}` };
+      return {
+        ok: false,
+        transient: false,
+        code: 'invalid_address',
+        reason: `Every recipient was refused: ${info.response}`,
+      };
     return { ok: true, providerId: info.messageId };
   } catch (error) {
     return failure(error as SmtpError);

@@ -3,8 +3,15 @@
 // transient; an error Twilio names as the number's (21211 invalid, 21614 not mobile, 21610 opted out) or
 // any other 4xx is permanent.
 import Joi from 'joi';
-import type { OutgoingMessage, SendResult } from '../../core/delivery/channel.ts';
-import { type Connector, ConnectorError, type WriteBackContext } from '../framework/connector.ts';
+import type { FailureReason, OutgoingMessage, SendResult } from '../../core/delivery/channel.ts';
+import { networkFailure } from '../framework/channel-sender.ts';
+import {
+  type ChannelContext,
+  type Connector,
+  ConnectorError,
+  type WriteBackContext,
+} from '../framework/connector.ts';
+import { receiveStatus } from './status.ts';
 
 export interface TwilioConfig {
   baseUrl: string;
@@ -32,7 +39,11 @@ const configSchema = Joi.object({
 const credentialsSchema = Joi.object({ authToken: Joi.string().required() });
 
 // Errors about the recipient: sending again cannot help.
-const PERMANENT = new Set([21211, 21614, 21610]);
+const PERMANENT = new Map<number, FailureReason>([
+  [21211, 'invalid_address'],
+  [21614, 'not_mobile'],
+  [21610, 'opted_out'],
+]);
 
 const authorization = ({ connection }: Context) =>
   `Basic ${Buffer.from(`${connection.config.accountSid}:${connection.credentials?.authToken}`).toString('base64')}`;
@@ -48,18 +59,26 @@ function failure(status: number, body: { code?: number; message?: string }, retr
     0,
     300,
   );
-  const transient = status === 429 || status >= 500;
+  const permanent = body.code === undefined ? undefined : PERMANENT.get(body.code);
+  if (permanent) return { ok: false, transient: false, code: permanent, reason };
   const retryAfterMs = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
-  if (body.code && PERMANENT.has(body.code)) return { ok: false, transient: false, reason };
-  return { ok: false, transient, reason, ...(retryAfterMs && { retryAfterMs }) };
+  if (status === 429)
+    return { ok: false, transient: true, code: 'throttled', reason, ...(retryAfterMs && { retryAfterMs }) };
+  if (status >= 500) return { ok: false, transient: true, code: 'provider_unavailable', reason };
+  return { ok: false, transient: false, code: 'rejected', reason };
 }
 
-async function send(ctx: Context, message: OutgoingMessage): Promise<SendResult> {
+async function send(
+  ctx: ChannelContext<TwilioConfig, TwilioCredentials>,
+  message: OutgoingMessage,
+): Promise<SendResult> {
   const { config } = ctx.connection;
   const form = new URLSearchParams({ To: message.to, Body: message.text });
   if (config.from) form.set('From', config.from);
   if (config.messagingServiceSid) form.set('MessagingServiceSid', config.messagingServiceSid);
-  if (config.statusCallbackUrl) form.set('StatusCallback', config.statusCallbackUrl);
+  // Status reports come back to the connection's own URL unless the config names another.
+  const callback = config.statusCallbackUrl ?? ctx.callbackUrl;
+  if (callback) form.set('StatusCallback', callback);
   try {
     const response = await ctx.http.post(url(ctx, '/Messages.json'), {
       body: form.toString(),
@@ -70,7 +89,7 @@ async function send(ctx: Context, message: OutgoingMessage): Promise<SendResult>
     if (response.statusCode === 201 && body.sid) return { ok: true, providerId: body.sid };
     return failure(response.statusCode, body, response.headers['retry-after'] as string | undefined);
   } catch (error) {
-    return { ok: false, transient: true, reason: (error as Error).message.slice(0, 300) };
+    return networkFailure(error);
   }
 }
 
@@ -92,4 +111,5 @@ export const twilio: Connector<TwilioConfig, TwilioCredentials> = {
       throw new ConnectorError('vendor_unavailable', `Twilio answered ${response.statusCode}`);
   },
   channel: { name: 'sms', send },
+  handleInbound: receiveStatus,
 };

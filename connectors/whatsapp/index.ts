@@ -3,16 +3,24 @@
 // 131047). Rate limits (130429, 131056, 80007), 429, 5xx and network failures are transient; an
 // undeliverable number (131026), 131047 and other 4xx are permanent.
 import Joi from 'joi';
-import type { OutgoingMessage, SendResult } from '../../core/delivery/channel.ts';
-import { type Connector, ConnectorError, type WriteBackContext } from '../framework/connector.ts';
+import type { FailureReason, OutgoingMessage, SendResult } from '../../core/delivery/channel.ts';
+import { networkFailure } from '../framework/channel-sender.ts';
+import {
+  type ChannelContext,
+  type Connector,
+  ConnectorError,
+  type WriteBackContext,
+} from '../framework/connector.ts';
+import { PERMANENT, receiveStatus, TRANSIENT } from './status.ts';
 
 export interface WhatsAppConfig {
   baseUrl: string;
   apiVersion: string;
   phoneNumberId: string;
+  verifyToken?: string;
 }
 
-type WhatsAppCredentials = { accessToken: string };
+type WhatsAppCredentials = { accessToken: string; appSecret?: string };
 type Context = WriteBackContext<WhatsAppConfig, WhatsAppCredentials>;
 
 const configSchema = Joi.object({
@@ -25,11 +33,16 @@ const configSchema = Joi.object({
   phoneNumberId: Joi.string()
     .pattern(/^\d{5,20}$/)
     .required(),
+  verifyToken: Joi.string()
+    .min(8)
+    .max(200)
+    .description("what Meta's webhook handshake must present as hub.verify_token"),
 });
 
-const credentialsSchema = Joi.object({ accessToken: Joi.string().required() });
-
-const TRANSIENT = new Set([130429, 131056, 80007]);
+const credentialsSchema = Joi.object({
+  accessToken: Joi.string().required(),
+  appSecret: Joi.string().description("the Meta app's secret, which signs status webhooks"),
+});
 
 type GraphError = { error?: { code?: number; message?: string } };
 
@@ -46,13 +59,21 @@ const headers = ({ connection }: Context) => ({
 function failure(status: number, body: GraphError): SendResult {
   const code = body.error?.code;
   const reason = `${status}${code ? ` ${code}` : ''}: ${body.error?.message ?? 'no message'}`.slice(0, 300);
-  const transient = status === 429 || status >= 500 || (code !== undefined && TRANSIENT.has(code));
-  return { ok: false, transient, reason };
+  if (code !== undefined && PERMANENT.has(code))
+    return { ok: false, transient: false, code: PERMANENT.get(code) as FailureReason, reason };
+  if (status === 429 || (code !== undefined && TRANSIENT.has(code)))
+    return { ok: false, transient: true, code: 'throttled', reason };
+  if (status >= 500) return { ok: false, transient: true, code: 'provider_unavailable', reason };
+  return { ok: false, transient: false, code: 'rejected', reason };
 }
 
-async function send(ctx: Context, message: OutgoingMessage): Promise<SendResult> {
+async function send(
+  ctx: ChannelContext<WhatsAppConfig, WhatsAppCredentials>,
+  message: OutgoingMessage,
+): Promise<SendResult> {
   const template = message.whatsapp;
-  if (!template) return { ok: false, transient: false, reason: 'WhatsApp needs an approved template' };
+  if (!template)
+    return { ok: false, transient: false, code: 'rejected', reason: 'WhatsApp needs an approved template' };
   const body = {
     messaging_product: 'whatsapp',
     to: message.to.replace(/^\+/, ''),
@@ -74,7 +95,7 @@ async function send(ctx: Context, message: OutgoingMessage): Promise<SendResult>
     if (response.statusCode === 200 && id) return { ok: true, providerId: id };
     return failure(response.statusCode, answer);
   } catch (error) {
-    return { ok: false, transient: true, reason: (error as Error).message.slice(0, 300) };
+    return networkFailure(error);
   }
 }
 
@@ -93,4 +114,5 @@ export const whatsapp: Connector<WhatsAppConfig, WhatsAppCredentials> = {
       throw new ConnectorError('vendor_unavailable', `WhatsApp answered ${response.statusCode}`);
   },
   channel: { name: 'whatsapp', send },
+  handleInbound: receiveStatus,
 };

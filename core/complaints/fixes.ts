@@ -1,10 +1,13 @@
 // Owns the one-click fixes a complaint offers, each noted on it and audited: reissue (a voucher's new code
 // of the same offer and denomination, for the same issuance and without a second share of caps or
-// budget; the old code is voided, never to be assigned again) and reverse (the reward's points taken back
-// through the ledger, with its own refusals).
+// budget; the old code is voided, never to be assigned again), reverse (the reward's points taken back
+// through the ledger, with its own refusals), and resend (the reward's message, to the member's details
+// as they are now). A reissued code is sent by delivery as a message of its own.
 import { recordAudit } from '../audit/log.ts';
 import { assignCode } from '../catalog/codes.ts';
 import type { Transaction } from '../db/database.ts';
+import { Delivery } from '../delivery/model.ts';
+import { resendDelivery } from '../delivery/service.ts';
 import { domainError } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { Issuance } from '../issuance/model.ts';
@@ -44,6 +47,24 @@ export async function reissue(trx: Transaction, actor: Actor, complaintId: strin
     summary: `Reissued ${issuance.memberRef}'s voucher with a new code`,
   });
   return addNote(trx, actor, complaint, { kind: 'reissue', text: `New code …${code.code.slice(-4)}` });
+}
+
+// The complaint's message, or the reward's latest, sent again.
+export async function resendFromComplaint(trx: Transaction, actor: Actor, complaintId: string) {
+  const complaint = await findComplaint(trx, actor.scope, complaintId, true);
+  const delivery = complaint.deliveryId
+    ? { id: complaint.deliveryId }
+    : await Delivery.query(trx)
+        .where({ issuanceId: complaint.issuanceId, tenantId: actor.scope.tenantId })
+        .select('id')
+        .orderBy([
+          { column: 'createdAt', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .first();
+  if (!delivery) throw domainError(409, 'no_delivery', 'The reward has no message to send again');
+  const resent = await resendDelivery(trx, actor, delivery.id, `Resent from complaint ${complaintId}`);
+  return addNote(trx, actor, complaint, { kind: 'resend', text: `Message ${resent.id} queued again` });
 }
 
 export async function reverseReward(trx: Transaction, actor: Actor, complaintId: string, reason?: string) {

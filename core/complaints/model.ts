@@ -7,7 +7,7 @@ export type ComplaintStatus = 'open' | 'in_progress' | 'resolved' | 'closed';
 export interface ComplaintNote {
   at: string;
   by: string | null;
-  kind: 'comment' | 'reissue' | 'reverse';
+  kind: 'comment' | 'reissue' | 'reverse' | 'resend';
   text: string;
 }
 
@@ -16,6 +16,8 @@ export class Complaint extends TenantRow {
   static override jsonAttributes = ['notes'];
   declare id: string;
   declare issuanceId: string;
+  // The reward message complained about, when the complaint names one.
+  declare deliveryId: string | null;
   declare category: 'code_not_working' | 'not_received' | 'wrong_amount' | 'other';
   declare description: string;
   declare priority: Priority;

@@ -8,7 +8,7 @@ import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { pageOf } from '../paging.ts';
 import { idParams, noBody, nullable } from '../payloads.ts';
-import { reissue, reverseReward } from './fixes.ts';
+import { reissue, resendFromComplaint, reverseReward } from './fixes.ts';
 import {
   addNote,
   changeComplaint,
@@ -30,6 +30,7 @@ const status = Joi.string().valid('open', 'in_progress', 'resolved', 'closed');
 const complaintAnswer = Joi.object({
   id: Joi.string().guid().required(),
   issuanceId: Joi.string().guid().required(),
+  deliveryId: nullable(Joi.string().guid()),
   category: Joi.string().required(),
   description: Joi.string().required(),
   priority: priority.required(),
@@ -63,14 +64,17 @@ export const complaintRoutes: ServerRoute[] = [
       auth: writers,
       validate: {
         payload: Joi.object({
-          issuanceId: Joi.string().guid().required(),
+          issuanceId: Joi.string().guid(),
+          deliveryId: Joi.string().guid().description('the reward message complained about'),
           category: Joi.string()
             .valid('code_not_working', 'not_received', 'wrong_amount', 'other')
             .required(),
           description: Joi.string().trim().min(1).max(2000).required(),
           priority: priority.default('P3'),
           assignee: Joi.string().max(200),
-        }).label('ComplaintInput'),
+        })
+          .xor('issuanceId', 'deliveryId')
+          .label('ComplaintInput'),
       },
     },
     handler: changed((request) => async (trx) => ({
@@ -165,6 +169,23 @@ export const complaintRoutes: ServerRoute[] = [
         body: presentComplaint(await addNote(trx, actorOf(request), row, { kind: 'comment', text })),
       };
     }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/complaints/{id}/resend',
+    options: {
+      ...answers('resendFromComplaint', { 200: complaintAnswer }),
+      description: "Send the reward's message again, to the member's details as they are now",
+      notes:
+        '409 no_delivery when the reward has no message; already_delivered, already_queued as for a resend.',
+      tags,
+      auth: admin,
+      validate: { params: idParams, payload: noBody },
+    },
+    handler: changed((request) => async (trx) => ({
+      status: 200,
+      body: presentComplaint(await resendFromComplaint(trx, actorOf(request), idOf(request))),
+    })),
   },
   {
     method: 'POST',

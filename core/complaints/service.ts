@@ -1,8 +1,9 @@
-// Owns complaints: opened against an issuance with a due time from the tenant's SLA for its priority,
+// Owns complaints: opened against an issuance (or one of its messages) with a due time from the tenant's SLA for its priority,
 // moved through a transition table (open → in_progress → resolved → closed; resolved or closed → open),
 // commented on, and reported as complaint.* events with an audit entry for every change.
 import { recordAudit } from '../audit/log.ts';
 import type { Queryable, Transaction } from '../db/database.ts';
+import { Delivery } from '../delivery/model.ts';
 import { domainError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { Issuance } from '../issuance/model.ts';
@@ -22,7 +23,8 @@ export const TRANSITIONS: Record<ComplaintStatus, ComplaintStatus[]> = {
 const EVENT_OF: Partial<Record<ComplaintStatus, string>> = { resolved: 'resolved', closed: 'closed' };
 
 export interface ComplaintInput {
-  issuanceId: string;
+  issuanceId?: string;
+  deliveryId?: string;
   category: Complaint['category'];
   description: string;
   priority: Priority;
@@ -48,6 +50,7 @@ export async function announce(trx: Transaction, row: Complaint, type: string, e
     data: {
       complaintId: row.id,
       issuanceId: row.issuanceId,
+      deliveryId: row.deliveryId,
       category: row.category,
       priority: row.priority,
       status: row.status,
@@ -59,17 +62,29 @@ export async function announce(trx: Transaction, row: Complaint, type: string, e
 
 const dueFrom = (from: Date, minutes: number) => new Date(from.getTime() + minutes * 60_000);
 
-export async function openComplaint(trx: Transaction, actor: Actor, input: ComplaintInput) {
+// The reward a complaint is about: named, or the one of the message named.
+async function subjectOf(trx: Transaction, scope: Scope, input: ComplaintInput) {
+  const tenantId = scope.tenantId;
+  const delivery = input.deliveryId
+    ? await Delivery.query(trx).findOne({ id: input.deliveryId, tenantId })
+    : undefined;
+  if (input.deliveryId && !delivery) throw notFound('Delivery');
   const issuance = await Issuance.query(trx).findOne({
-    id: input.issuanceId,
-    tenantId: actor.scope.tenantId,
+    id: delivery?.issuanceId ?? input.issuanceId,
+    tenantId,
   });
   if (!issuance) throw notFound('Issuance');
+  return { issuance, deliveryId: delivery?.id ?? null };
+}
+
+export async function openComplaint(trx: Transaction, actor: Actor, input: ComplaintInput) {
+  const { issuance, deliveryId } = await subjectOf(trx, actor.scope, input);
   const { complaints } = await readSettings(trx, actor.scope.tenantId);
   const row = await Complaint.query(trx)
     .insert({
       tenantId: actor.scope.tenantId,
       issuanceId: issuance.id,
+      deliveryId,
       category: input.category,
       description: input.description,
       priority: input.priority,

@@ -1,8 +1,14 @@
-// Registers delivery: for now its message templates.
+// Registers delivery: message templates, reward deliveries and their resends, and the background work
+// that creates and sends them.
 import type { Plugin } from '@hapi/hapi';
-import { templateRoutes } from './routes.ts';
+import { deliveryRoutes } from './routes.ts';
+import { templateRoutes } from './template-routes.ts';
+import { declareDeliveryJobs } from './worker.ts';
 
 export const delivery: Plugin<void> = {
   name: 'tessera-delivery',
-  register: (server) => server.route(templateRoutes),
+  register: (server) => {
+    server.route([...templateRoutes, ...deliveryRoutes]);
+    declareDeliveryJobs(server);
+  },
 };

@@ -23,6 +23,7 @@ export class Template extends TenantRow {
   declare body: string | null;
   declare whatsappName: string | null;
   declare whatsappLanguage: string | null;
+  declare whatsappParameters: string[] | null;
   declare createdAt: Date;
   declare updatedAt: Date;
 }
@@ -38,6 +39,14 @@ export const VARIABLES = [
   'partner',
   'otp',
 ] as const;
+export type Variable = (typeof VARIABLES)[number];
+
+// What an approved WhatsApp template of each kind takes, in order, unless it names its own.
+export const WHATSAPP_PARAMETERS: Record<TemplateKind, Variable[]> = {
+  points: ['name', 'points', 'campaign'],
+  voucher: ['name', 'reward', 'code', 'expiry'],
+  otp: ['otp'],
+};
 
 export const templateInput = Joi.object({
   channel: Joi.string().valid('sms', 'email', 'whatsapp').required(),
@@ -54,6 +63,10 @@ export const templateInput = Joi.object({
       .pattern(/^[a-z0-9_]{1,512}$/)
       .required(),
     language: Joi.string().max(15).required(),
+    parameters: Joi.array()
+      .items(Joi.string().valid(...VARIABLES))
+      .max(10)
+      .description("the values the template's body parameters take, in order; by default those of its kind"),
   }).when('channel', { is: 'whatsapp', then: Joi.required(), otherwise: Joi.forbidden() }),
 }).label('TemplateInput');
 
@@ -63,7 +76,7 @@ export interface TemplateInput {
   kind: TemplateKind;
   subject?: string;
   body?: string;
-  whatsapp?: { name: string; language: string };
+  whatsapp?: { name: string; language: string; parameters?: Variable[] };
 }
 
 export function presentTemplate(row: Template) {
@@ -74,7 +87,13 @@ export function presentTemplate(row: Template) {
     kind: row.kind,
     subject: row.subject,
     body: row.body,
-    whatsapp: row.whatsappName ? { name: row.whatsappName, language: row.whatsappLanguage } : null,
+    whatsapp: row.whatsappName
+      ? {
+          name: row.whatsappName,
+          language: row.whatsappLanguage,
+          parameters: row.whatsappParameters ?? WHATSAPP_PARAMETERS[row.kind],
+        }
+      : null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -111,6 +130,7 @@ export async function saveTemplate(trx: Transaction, actor: Actor, input: Templa
     body: input.body ?? null,
     whatsappName: input.whatsapp?.name ?? null,
     whatsappLanguage: input.whatsapp?.language ?? null,
+    whatsappParameters: input.whatsapp?.parameters ?? null,
   };
   const key = {
     tenantId: actor.scope.tenantId,
@@ -167,8 +187,5 @@ export async function templateFor(
 }
 
 // An email body is HTML: values in it are escaped. An SMS is plain text: they are shown as they are.
-export const render = (
-  text: string,
-  values: Partial<Record<(typeof VARIABLES)[number], string | number>>,
-  html: boolean,
-) => Mustache.render(text, values, {}, html ? undefined : { escape: (value: string) => value });
+export const render = (text: string, values: Partial<Record<Variable, string | number>>, html: boolean) =>
+  Mustache.render(text, values, {}, html ? undefined : { escape: (value: string) => value });

@@ -31,6 +31,13 @@ export const issuanceAnswer = Joi.object({
   memberStatus: Joi.string()
     .valid('active', 'inactive')
     .description("the member's status now (on reads): an inactive member's held issuance is flagged"),
+  delivery: nullable(
+    Joi.object({
+      id: Joi.string().guid().required(),
+      status: Joi.string().valid('queued', 'sent', 'delivered', 'failed').required(),
+      channel: nullable(Joi.string()),
+    }).label('IssuanceDelivery'),
+  ).description("the reward's message, once one is made (tenants with a message provider)"),
 }).label('Issuance');
 
 export const issuancePage = pageOf(issuanceAnswer, 'IssuancePage');

@@ -34,11 +34,20 @@ export interface IssuingCampaign extends CampaignCounters {
   reward: Reward;
 }
 
-type WithCode = IssuanceRow & { voucherCode?: string | null; memberStatus?: string };
+type WithCode = IssuanceRow & {
+  voucherCode?: string | null;
+  memberStatus?: string;
+  delivery?: { id: string; status: string; channel: string | null } | null;
+};
 
+// `delivery` is the reward's latest message, once delivery has made one: its state, not the issuance's.
 export function presentIssuance(scope: Scope, row: WithCode) {
-  const { tenantId: _t, memberId: _m, voucherCodeId: _v, voucherCode, ...shown } = row;
-  return { ...shown, voucherCode: voucherCode ? codeFor(scope, voucherCode) : null };
+  const { tenantId: _t, memberId: _m, voucherCodeId: _v, voucherCode, delivery, ...shown } = row;
+  return {
+    ...shown,
+    voucherCode: voucherCode ? codeFor(scope, voucherCode) : null,
+    delivery: delivery ?? null,
+  };
 }
 
 // An issuance event's data, built in the statement that changes the issuance: the row `i` after the
@@ -235,7 +244,14 @@ const withCode = (db: Queryable) =>
     .alias('i')
     .leftJoin('voucherCodes as v', 'v.id', 'i.voucherCodeId')
     .join('members as mb', 'mb.id', 'i.memberId')
-    .select('i.*', 'v.code as voucherCode', 'mb.status as memberStatus')
+    .select(
+      'i.*',
+      'v.code as voucherCode',
+      'mb.status as memberStatus',
+      db.raw(`(SELECT json_build_object('id', d.id, 'status', d.status, 'channel', d.channel)
+                 FROM deliveries d WHERE d.issuance_id = i.id
+                ORDER BY d.created_at DESC, d.id DESC LIMIT 1) AS delivery`),
+    )
     .castTo<WithCode[]>();
 
 export async function getIssuance(db: Queryable, scope: Scope, id: string) {

@@ -1,47 +1,10 @@
 // The email channel against a real local SMTP server (smtp-server): a message delivered with its subject
 // and text, a 452 (mailbox full, try later) as a transient failure, a 550 (no such user) as a permanent
 // one, a server that is down as transient, and the connection's check (login refused: auth_failed).
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import t from 'tap';
 import { smtp } from '../../connectors/smtp/index.ts';
+import { startSmtpServer as smtpServer } from '../helpers/smtp.ts';
 import { startTestTessera } from '../helpers/tessera.ts';
-
-type Received = { to: string[]; raw: string };
-
-async function smtpServer(t: Parameters<typeof startTestTessera>[0]) {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
-    authOptional: true,
-    onAuth: (auth, _session, callback) =>
-      auth.username === 'mailer' && auth.password === 'secret'
-        ? callback(null, { user: auth.username })
-        : callback(Object.assign(new Error('Authentication failed'), { responseCode: 535 })),
-    onRcptTo: (address, _session, callback) => {
-      if (address.address.startsWith('full@'))
-        return callback(Object.assign(new Error('Mailbox full, try later'), { responseCode: 452 }));
-      if (address.address.startsWith('gone@'))
-        return callback(Object.assign(new Error('No such user'), { responseCode: 550 }));
-      callback();
-    },
-    onData: (stream, session, callback) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString(),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.server.address() as AddressInfo).port, received };
-}
 
 const connection = (port: number, credentials: { user: string; pass: string } | null = null) => ({
   id: 'c',
@@ -62,6 +25,7 @@ t.test('email through a real SMTP server', async (t) => {
   const { port, received } = await smtpServer(t);
   const send = smtp.channel?.send as NonNullable<typeof smtp.channel>['send'];
   const ctx = {
+    callbackUrl: null,
     connection: connection(port, { user: 'mailer', pass: 'secret' }),
     log: undefined as never,
     http: undefined as never,
@@ -91,19 +55,23 @@ t.test('email through a real SMTP server', async (t) => {
   t.equal(received.length, 1, 'nothing else was delivered');
 
   const app = await startTestTessera(t);
-  const create = (credentials: object) =>
+  const create = (credentials: object, status = 'active') =>
     app.api('POST', '/v1/connections', {
       body: {
         type: 'smtp',
         name: `mail-${Math.random().toString(36).slice(2, 7)}`,
         config: connection(port).config,
         credentials,
+        status,
       },
     });
   const good = await create({ user: 'mailer', pass: 'secret' });
   t.equal(good.status, 201, JSON.stringify(good.body));
   t.same((await app.api('POST', `/v1/connections/${good.body.id}/check`)).body, { ok: true });
-  const bad = await create({ user: 'mailer', pass: 'wrong' });
+  const second = await create({ user: 'mailer', pass: 'wrong' });
+  t.equal(second.status, 409, 'one active provider per channel');
+  t.equal(second.body.error.code, 'channel_provider_exists');
+  const bad = await create({ user: 'mailer', pass: 'wrong' }, 'paused');
   t.match((await app.api('POST', `/v1/connections/${bad.body.id}/check`)).body, {
     ok: false,
     error: { code: 'auth_failed' },

@@ -18,6 +18,7 @@ t.test('SMS through Twilio', async (t) => {
     statusCallbackUrl: 'https://rewards.example.com/webhooks/connections/c',
   };
   const ctx = {
+    callbackUrl: null,
     connection: {
       id: 'c',
       tenantId: 't',
@@ -60,14 +61,23 @@ t.test('SMS through Twilio', async (t) => {
   t.equal(fake.sent.length, 1, 'a send is never repeated by the HTTP client');
 
   const app = await startTestTessera(t);
-  const create = (authToken: string) =>
+  const create = (authToken: string, status = 'active') =>
     app.api('POST', '/v1/connections', {
-      body: { type: 'twilio', name: `sms-${authToken.slice(0, 5)}`, config, credentials: { authToken } },
+      body: {
+        type: 'twilio',
+        name: `sms-${authToken.slice(0, 5)}`,
+        config,
+        credentials: { authToken },
+        status,
+      },
     });
   const good = await create(fake.authToken);
   t.equal(good.status, 201, JSON.stringify(good.body));
   t.same((await app.api('POST', `/v1/connections/${good.body.id}/check`)).body, { ok: true });
-  const bad = await create('wrong-token');
+  const second = await create('wrong-token');
+  t.equal(second.status, 409, 'one active provider per channel');
+  t.equal(second.body.error.code, 'channel_provider_exists');
+  const bad = await create('wrong-token', 'paused');
   t.match((await app.api('POST', `/v1/connections/${bad.body.id}/check`)).body, {
     ok: false,
     error: { code: 'auth_failed' },

@@ -14,6 +14,7 @@ t.test('WhatsApp through the Cloud API', async (t) => {
   const config = { baseUrl: fake.url, apiVersion: 'v21.0', phoneNumberId: fake.phoneNumberId };
   const silent = createLogger('silent');
   const ctx = {
+    callbackUrl: null,
     connection: {
       id: 'c',
       tenantId: 't',
@@ -66,14 +67,23 @@ t.test('WhatsApp through the Cloud API', async (t) => {
   t.equal(fake.sent.length, 1);
 
   const app = await startTestTessera(t);
-  const create = (accessToken: string) =>
+  const create = (accessToken: string, status = 'active') =>
     app.api('POST', '/v1/connections', {
-      body: { type: 'whatsapp', name: `wa-${accessToken.slice(-5)}`, config, credentials: { accessToken } },
+      body: {
+        type: 'whatsapp',
+        name: `wa-${accessToken.slice(-5)}`,
+        config,
+        credentials: { accessToken },
+        status,
+      },
     });
   const good = await create(fake.accessToken);
   t.equal(good.status, 201, JSON.stringify(good.body));
   t.same((await app.api('POST', `/v1/connections/${good.body.id}/check`)).body, { ok: true });
-  const bad = await create('EAAwrong');
+  const second = await create('EAAwrong');
+  t.equal(second.status, 409, 'one active provider per channel');
+  t.equal(second.body.error.code, 'channel_provider_exists');
+  const bad = await create('EAAwrong', 'paused');
   t.match((await app.api('POST', `/v1/connections/${bad.body.id}/check`)).body, {
     ok: false,
     error: { code: 'auth_failed' },

@@ -2,7 +2,7 @@
 // with a form body and Basic auth (account SID, auth token), answering 201 with the message's `sid` and
 // status `queued`, or Twilio's error body `{code, message, more_info, status}`: 21211 for an invalid
 // number, 21610 for a recipient who opted out, 20003 for bad credentials; 429 with Retry-After when told.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,7 +13,24 @@ export interface FakeTwilio {
   sent: Array<Record<string, string>>;
   // The next Messages requests answer these statuses.
   failNext: Array<{ status: number; retryAfter?: string }>;
+  // Each accepted message's sid and the status callback it asked for.
+  accepted: Array<{ sid: string; to: string; statusCallback: string | undefined }>;
+  // Milliseconds each Messages request takes.
+  delayMs: number;
+  // Posts a status callback for an accepted message, signed as Twilio signs it (or with `token`).
+  report: (sid: string, status: string, options?: { errorCode?: string; token?: string }) => Promise<number>;
   close: () => Promise<void>;
+}
+
+// X-Twilio-Signature: HMAC-SHA1 over the URL and each parameter's name and value, sorted by name.
+export function signTwilio(token: string, url: string, params: Record<string, string>): string {
+  const signed =
+    url +
+    Object.keys(params)
+      .sort()
+      .map((name) => name + params[name])
+      .join('');
+  return createHmac('sha1', token).update(signed).digest('base64');
 }
 
 const error = (code: number, message: string, status: number) => ({
@@ -29,6 +46,8 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     authToken: randomBytes(16).toString('hex'),
     sent: [] as Array<Record<string, string>>,
     failNext: [] as Array<{ status: number; retryAfter?: string }>,
+    accepted: [] as FakeTwilio['accepted'],
+    delayMs: 0,
   };
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -44,6 +63,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       return answer(200, { sid: fake.accountSid, status: 'active' });
     if (request.method !== 'POST' || request.url !== `${base}/Messages.json`)
       return answer(404, error(20404, 'The requested resource was not found', 404));
+    if (fake.delayMs) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
     const failing = fake.failNext.shift();
     if (failing)
       return answer(failing.status, error(20429, 'Too Many Requests', failing.status), {
@@ -55,16 +75,49 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     if (form.To.endsWith('0000'))
       return answer(400, error(21610, 'Attempt to send to unsubscribed recipient', 400));
     fake.sent.push(form);
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    fake.accepted.push({ sid, to: form.To, statusCallback: form.StatusCallback });
     answer(201, {
-      sid: `SM${randomBytes(16).toString('hex')}`,
+      sid,
       status: 'queued',
       to: form.To,
       body: form.Body,
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const report: FakeTwilio['report'] = async (sid, status, options = {}) => {
+    const message = fake.accepted.find((m) => m.sid === sid);
+    if (!message?.statusCallback) throw new Error(`no status callback for ${sid}`);
+    const params: Record<string, string> = {
+      AccountSid: fake.accountSid,
+      MessageSid: sid,
+      SmsSid: sid,
+      MessageStatus: status,
+      SmsStatus: status,
+      To: message.to,
+      ApiVersion: '2010-04-01',
+      ...(options.errorCode && { ErrorCode: options.errorCode }),
+    };
+    const response = await fetch(message.statusCallback, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': signTwilio(options.token ?? fake.authToken, message.statusCallback, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
   return {
     ...fake,
+    report,
+    get delayMs() {
+      return fake.delayMs;
+    },
+    set delayMs(value: number) {
+      fake.delayMs = value;
+    },
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

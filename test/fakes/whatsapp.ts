@@ -3,7 +3,7 @@
 // [{id: "wamid…"}]}`, or the Graph error body `{error: {message, type, code, fbtrace_id}}`: 190 for a bad
 // token, 131026 for an undeliverable number, 131047 for a text outside the 24-hour window, 130429 when
 // told to rate-limit.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,7 +13,59 @@ export interface FakeWhatsApp {
   accessToken: string;
   sent: Array<Record<string, unknown>>;
   rateLimitNext: number;
+  // Each accepted message's id and recipient.
+  accepted: Array<{ id: string; to: string }>;
+  // Posts a status notification to `webhookUrl`, signed with `appSecret` (or `secret`), as Meta does.
+  report: (
+    webhookUrl: string,
+    appSecret: string,
+    statuses: Array<{ id: string; status: string; errorCode?: number }>,
+    secret?: string,
+  ) => Promise<number>;
   close: () => Promise<void>;
+}
+
+export const signMeta = (secret: string, body: string) =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+// A notification of the WhatsApp Business Account webhook with these statuses.
+export function statusNotification(
+  phoneNumberId: string,
+  statuses: Array<{ id: string; status: string; errorCode?: number }>,
+) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
+              statuses: statuses.map(({ id, status, errorCode }) => ({
+                id,
+                status,
+                timestamp: String(Math.floor(Date.now() / 1000)),
+                recipient_id: '14155550123',
+                ...(errorCode && {
+                  errors: [
+                    {
+                      code: errorCode,
+                      title: 'Message failed',
+                      message: 'Message failed',
+                      error_data: { details: 'failed' },
+                    },
+                  ],
+                }),
+              })),
+            },
+          },
+        ],
+      },
+    ],
+  };
 }
 
 const graphError = (code: number, message: string) => ({
@@ -26,6 +78,7 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
     accessToken: `EAA${randomBytes(12).toString('hex')}`,
     sent: [] as Array<Record<string, unknown>>,
     rateLimitNext: 0,
+    accepted: [] as Array<{ id: string; to: string }>,
   };
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -48,15 +101,31 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
     if (body.type !== 'template') return answer(400, graphError(131047, 'Re-engagement message'));
     if (String(body.to).endsWith('0000')) return answer(400, graphError(131026, 'Message Undeliverable.'));
     fake.sent.push(body);
+    const id = `wamid.${randomBytes(12).toString('base64url')}`;
+    fake.accepted.push({ id, to: body.to });
     answer(200, {
       messaging_product: 'whatsapp',
       contacts: [{ input: body.to, wa_id: body.to }],
-      messages: [{ id: `wamid.${randomBytes(12).toString('base64url')}` }],
+      messages: [{ id }],
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const report: FakeWhatsApp['report'] = async (webhookUrl, appSecret, statuses, secret) => {
+    const body = JSON.stringify(statusNotification(fake.phoneNumberId, statuses));
+    const response = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': signMeta(secret ?? appSecret, body),
+      },
+      body,
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
   return {
     ...fake,
+    report,
     get rateLimitNext() {
       return fake.rateLimitNext;
     },

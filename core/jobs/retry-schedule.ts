@@ -1,5 +1,5 @@
-// Owns when a failed delivery is tried again: the configured schedule with ±20 % jitter, or the
-// receiver's Retry-After (on 429 and 503), clamped to a sane range.
+// Owns when a failed send (a webhook message, a reward message) is tried again: the configured schedule
+// with ±20 % jitter, or the receiver's Retry-After, clamped to a sane range.
 
 const JITTER = 0.2;
 const RETRY_AFTER_MIN_MS = 1_000;
