@@ -8,10 +8,10 @@ import got from 'got';
 import type { Config } from '../core/config.ts';
 import type { Database, Transaction } from '../core/db/database.ts';
 import { recordEvent } from '../core/events/outbox.ts';
+import { nextDelayMs, retryAfterMs } from '../core/jobs/retry-schedule.ts';
 import { addressPolicy, deliveryGuard, isPublicAddress } from './address-guard.ts';
 import { type EndpointRow, WebhookEndpoint, WebhookMessage } from './model.ts';
 import type { ClaimedMessage } from './queue.ts';
-import { nextDelayMs, retryAfterMs } from '../core/jobs/retry-schedule.ts';
 import { signatureHeader } from './signing.ts';
 
 const RESPONSE_KEPT = 1024;
