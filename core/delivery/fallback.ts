@@ -27,6 +27,7 @@ export async function failOnChannel(
         .where({ id: row.id })
         .update({
           status: 'queued',
+          channel: failure.channel,
           attempts,
           nextAttemptAt: new Date(Date.now() + delay),
           sendingUntil: null,
@@ -39,11 +40,11 @@ export async function failOnChannel(
     return failOnChannel(trx, config, row, { ...failure, transient: false, reason: 'retries_exhausted' });
   }
   await trx.raw(
-    `UPDATE deliveries SET status = 'queued', tried = array_append(tried, ?), attempts = 0,
+    `UPDATE deliveries SET status = 'queued', channel = ?, tried = array_append(tried, ?), attempts = 0,
             next_attempt_at = now(), sending_until = NULL, failure_reason = ?, failure_detail = ?,
             updated_at = now()
       WHERE id = ?`,
-    [failure.channel, failure.reason, failure.detail, row.id],
+    [failure.channel, failure.channel, failure.reason, failure.detail, row.id],
   );
   // A recipient who opted out of a channel is not sent to on it again until their record clears it.
   if (failure.reason === 'opted_out')

@@ -144,3 +144,16 @@ t.test('a complaint through its states, with its fixes, its SLA and the report',
   const viewer = await app.keyFor('viewer');
   t.equal((await app.api('POST', `/v1/complaints/${id}/reissue`, { key: viewer })).status, 403);
 });
+
+t.test('a tenant without a message provider has no message to resend', async (t) => {
+  const app = await startTestTessera(t);
+  const { points } = await rewards(app);
+  const complaint = await app.api('POST', '/v1/complaints', {
+    body: { issuanceId: points, category: 'not_received', description: 'Nothing came' },
+  });
+  t.equal(complaint.body.deliveryId, null);
+  t.equal((await app.api('GET', `/v1/issuances/${points}`)).body.delivery, null);
+  const resent = await app.api('POST', `/v1/complaints/${complaint.body.id}/resend`);
+  t.equal(resent.status, 409);
+  t.equal(resent.body.error.code, 'no_delivery');
+});

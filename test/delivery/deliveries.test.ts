@@ -4,7 +4,7 @@
 // live feed's `deliveries` channel, and the issuance's view of its message.
 import t from 'tap';
 import { activeCampaign, day, eventPoster } from '../helpers/campaigns.ts';
-import { startDeliveryTessera, waitForDelivery } from '../helpers/delivery.ts';
+import { APP_SECRET, startDeliveryTessera, VERIFY_TOKEN, waitForDelivery } from '../helpers/delivery.ts';
 import { connectLive } from '../helpers/live.ts';
 
 t.test('an SMS from a reward, confirmed by Twilio', async (t) => {
@@ -75,4 +75,101 @@ t.test('an SMS from a reward, confirmed by Twilio', async (t) => {
     ['delivery.sent', 'delivery.delivered'],
     'the live deliveries channel carries them',
   );
+});
+
+t.test('WhatsApp: the handshake, signed status webhooks, a report before its send is recorded', async (t) => {
+  const { app, whatsapp, connections } = await startDeliveryTessera(t);
+  const hook = `${app.url}/webhooks/connections/${connections.whatsapp}`;
+  const handshake = await fetch(
+    `${hook}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`,
+  );
+  t.equal(handshake.status, 200);
+  t.equal(await handshake.text(), '1158201444', 'the challenge is echoed as text');
+  const wrong = await fetch(`${hook}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+  t.equal(wrong.status, 403);
+
+  await app.api('PATCH', '/v1/settings', { body: { delivery: { channels: ['whatsapp', 'sms'] } } });
+  const template = await app.api('POST', '/v1/templates', {
+    body: { channel: 'whatsapp', kind: 'points', whatsapp: { name: 'points_notice', language: 'en_US' } },
+  });
+  t.same(
+    template.body.whatsapp.parameters,
+    ['name', 'points', 'campaign'],
+    'the kind’s parameters by default',
+  );
+  const campaign = await activeCampaign(app, { reward: { type: 'points', amount: 250 } });
+  const post = eventPoster(app);
+  const reward = async (ref: string, member: Record<string, unknown>) =>
+    (await post(ref, day(1), {}, { member: { name: ref, ...member } })).outcomes[0].issuance.id as string;
+
+  const first = await waitForDelivery(
+    app,
+    await reward('Ines', { whatsapp: '+14155550123' }),
+    (d) => d.status === 'sent',
+  );
+  t.match(whatsapp.sent[0], {
+    to: '14155550123',
+    type: 'template',
+    template: {
+      name: 'points_notice',
+      language: { code: 'en_US' },
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Ines' },
+            { type: 'text', text: '250' },
+            { type: 'text', text: campaign.name },
+          ],
+        },
+      ],
+    },
+  });
+  const wamid = whatsapp.accepted[0].id;
+  t.equal(await whatsapp.report(hook, APP_SECRET, [{ id: wamid, status: 'delivered' }], 'forged'), 401);
+  t.equal(
+    (await app.api('GET', `/v1/deliveries/${first.id}`)).body.status,
+    'sent',
+    'a forged webhook changes nothing',
+  );
+  t.equal(await whatsapp.report(hook, APP_SECRET, [{ id: wamid, status: 'read' }]), 200);
+  t.equal(
+    await whatsapp.report(hook, APP_SECRET, [{ id: wamid, status: 'failed', errorCode: 131026 }]),
+    200,
+    'a failure after delivery is answered',
+  );
+  t.equal(
+    (await app.api('GET', `/v1/deliveries/${first.id}`)).body.status,
+    'delivered',
+    'delivered is final',
+  );
+
+  // A failure reported after the send moves on to the next channel.
+  const second = await reward('Jo', { whatsapp: '+14155550125', phone: '+14155550126' });
+  const sentOnWhatsApp = await waitForDelivery(app, second, (d) => d.status === 'sent');
+  const failedId = whatsapp.accepted[1].id;
+  t.equal(sentOnWhatsApp.providerId, failedId);
+  t.equal(
+    await whatsapp.report(hook, APP_SECRET, [{ id: failedId, status: 'failed', errorCode: 131026 }]),
+    200,
+  );
+  const bySms = await waitForDelivery(app, second, (d) => d.status === 'sent' && d.channel === 'sms');
+  t.same(
+    bySms.attempts.map((a) => [a.channel, a.outcome, a.reason]),
+    [
+      ['whatsapp', 'failed', 'undeliverable'],
+      ['sms', 'sent', null],
+    ],
+  );
+
+  // Meta's webhook can beat the answer to the send: the report waits for the send's record.
+  whatsapp.beforeAnswer = async (id) => {
+    t.equal(await whatsapp.report(hook, APP_SECRET, [{ id, status: 'delivered' }]), 200);
+  };
+  const early = await waitForDelivery(
+    app,
+    await reward('Kai', { whatsapp: '+14155550127' }),
+    (d) => d.status === 'delivered',
+  );
+  t.match(early, { channel: 'whatsapp', deliveredAt: String });
 });

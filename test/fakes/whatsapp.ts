@@ -15,6 +15,8 @@ export interface FakeWhatsApp {
   rateLimitNext: number;
   // Each accepted message's id and recipient.
   accepted: Array<{ id: string; to: string }>;
+  // Runs before a message's answer is sent (a status webhook that beats the answer there).
+  beforeAnswer: ((id: string) => Promise<void>) | null;
   // Posts a status notification to `webhookUrl`, signed with `appSecret` (or `secret`), as Meta does.
   report: (
     webhookUrl: string,
@@ -79,6 +81,7 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
     sent: [] as Array<Record<string, unknown>>,
     rateLimitNext: 0,
     accepted: [] as Array<{ id: string; to: string }>,
+    beforeAnswer: null as FakeWhatsApp['beforeAnswer'],
   };
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -103,6 +106,7 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
     fake.sent.push(body);
     const id = `wamid.${randomBytes(12).toString('base64url')}`;
     fake.accepted.push({ id, to: body.to });
+    if (fake.beforeAnswer) await fake.beforeAnswer(id);
     answer(200, {
       messaging_product: 'whatsapp',
       contacts: [{ input: body.to, wa_id: body.to }],
@@ -126,6 +130,12 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
   return {
     ...fake,
     report,
+    get beforeAnswer() {
+      return fake.beforeAnswer;
+    },
+    set beforeAnswer(hook: FakeWhatsApp['beforeAnswer']) {
+      fake.beforeAnswer = hook;
+    },
     get rateLimitNext() {
       return fake.rateLimitNext;
     },
