@@ -4,6 +4,7 @@
 // authenticated GET of a member through the same server.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
+import { startFakeTwilio } from '../fakes/twilio.ts';
 import { apiClient } from '../helpers/api.ts';
 import { createTestDatabase, startTestPostgres } from '../helpers/postgres.ts';
 import { spawnServer } from '../helpers/process.ts';
@@ -16,6 +17,9 @@ const CLIENTS = 64;
 const MEMBERS = 10_000;
 // The open-loop run's arrival rate (events a second).
 const RATE = Number(process.env.BENCH_RATE ?? 300);
+// BENCH_DELIVERY=1: the tenant has an SMS provider (a local Twilio) and every member a phone, so that
+// each reward is also messaged by the same process while events come in.
+const DELIVERY = process.env.BENCH_DELIVERY === '1';
 
 const campaigns = [
   {
@@ -87,16 +91,31 @@ async function call(http: Pool, key: string, method: 'GET' | 'POST', path: strin
 
 const postgres = await startTestPostgres(true);
 const database = await createTestDatabase(postgres.adminUrl, postgres.template);
+const twilio = DELIVERY ? await startFakeTwilio() : null;
 try {
   const adminKey = `tsk_bench_${randomBytes(16).toString('hex')}`;
   const server = await spawnServer({
     DATABASE_URL: database.url,
     LOG_LEVEL: 'warn',
     TESSERA_ADMIN_KEY: adminKey,
+    TESSERA_SECRET_KEY: randomBytes(32).toString('base64'),
   });
   try {
-    const refs = await seedMembers(database.url, MEMBERS, 'card');
+    const refs = await seedMembers(database.url, MEMBERS, 'card', (i) =>
+      DELIVERY ? { phone: `+1415${String(i).padStart(6, '0')}7` } : {},
+    );
     const api = apiClient(server.url, adminKey);
+    if (twilio) {
+      const connected = await api('POST', '/v1/connections', {
+        body: {
+          type: 'twilio',
+          name: 'sms',
+          config: { baseUrl: twilio.url, accountSid: twilio.accountSid, from: '+15005550006' },
+          credentials: { authToken: twilio.authToken },
+        },
+      });
+      if (connected.status !== 201) throw new Error(`connection: ${JSON.stringify(connected.body)}`);
+    }
     for (const campaign of campaigns) {
       const created = await api('POST', '/v1/campaigns', {
         body: {
@@ -141,6 +160,7 @@ try {
         `statements per event (open loop): ${(open.statements / open.result.operations).toFixed(1)}`,
         `statements per bare GET: ${(bare.statements / reference.operations).toFixed(1)}`,
         `open loop at ${RATE}/s: p99 ${open.result.p99.toFixed(1)} ms from the scheduled send (target ≤ 100 ms)`,
+        ...(twilio ? [`rewards messaged by SMS during the runs: ${twilio.sent.length}`] : []),
         '',
       ].join('\n'),
     );
@@ -148,6 +168,7 @@ try {
     await server.stop();
   }
 } finally {
+  await twilio?.close();
   await database.drop();
   await postgres.stop();
 }

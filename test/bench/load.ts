@@ -90,7 +90,12 @@ export async function runOpenLoop(
 }
 
 // `count` members of the default tenant, `<prefix>-<n>`, inserted straight into the database.
-export async function seedMembers(url: string, count: number, prefix: string): Promise<string[]> {
+export async function seedMembers(
+  url: string,
+  count: number,
+  prefix: string,
+  fields: (i: number) => Record<string, unknown> = () => ({}),
+): Promise<string[]> {
   const db = openDatabase(url, 2);
   try {
     const tenant = await db('tenants').where({ name: 'default' }).first('id');
@@ -99,7 +104,12 @@ export async function seedMembers(url: string, count: number, prefix: string): P
       await db('members').insert(
         refs
           .slice(i, i + 1000)
-          .map((externalRef) => ({ tenantId: tenant.id, externalRef, name: externalRef })),
+          .map((externalRef, j) => ({
+            tenantId: tenant.id,
+            externalRef,
+            name: externalRef,
+            ...fields(i + j),
+          })),
       );
     return refs;
   } finally {

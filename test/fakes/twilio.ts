@@ -19,6 +19,8 @@ export interface FakeTwilio {
   delayMs: number;
   // Posts a status callback for an accepted message, signed as Twilio signs it (or with `token`).
   report: (sid: string, status: string, options?: { errorCode?: string; token?: string }) => Promise<number>;
+  // Hears each accepted message's recipient as it arrives (benchmarks time them).
+  onReceive: ((to: string) => void) | null;
   close: () => Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     failNext: [] as Array<{ status: number; retryAfter?: string }>,
     accepted: [] as FakeTwilio['accepted'],
     delayMs: 0,
+    onReceive: null as FakeTwilio['onReceive'],
   };
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -77,6 +80,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     fake.sent.push(form);
     const sid = `SM${randomBytes(16).toString('hex')}`;
     fake.accepted.push({ sid, to: form.To, statusCallback: form.StatusCallback });
+    fake.onReceive?.(form.To);
     answer(201, {
       sid,
       status: 'queued',
@@ -112,6 +116,12 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   return {
     ...fake,
     report,
+    get onReceive() {
+      return fake.onReceive;
+    },
+    set onReceive(hook: FakeTwilio['onReceive']) {
+      fake.onReceive = hook;
+    },
     get delayMs() {
       return fake.delayMs;
     },

@@ -3,11 +3,14 @@
 // codes a test queues, and keeps what it receives.
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import type { Test } from 'tap';
 
 export type Received = { to: string[]; raw: string };
 
-export async function startSmtpServer(t: Test) {
+// `onReceive` hears each recipient as its message arrives (benchmarks time them).
+export async function startSmtpServer(
+  t: { teardown: (close: () => Promise<void>) => void },
+  onReceive?: (to: string) => void,
+) {
   const received: Received[] = [];
   // The reply codes the next recipients get, one each (452: try later; 550: no such user).
   const failNext: number[] = [];
@@ -32,6 +35,7 @@ export async function startSmtpServer(t: Test) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        for (const r of session.envelope.rcptTo) onReceive?.(r.address);
         received.push({
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString(),
