@@ -102,14 +102,12 @@ export async function seedMembers(
     const refs = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
     for (let i = 0; i < refs.length; i += 1000)
       await db('members').insert(
-        refs
-          .slice(i, i + 1000)
-          .map((externalRef, j) => ({
-            tenantId: tenant.id,
-            externalRef,
-            name: externalRef,
-            ...fields(i + j),
-          })),
+        refs.slice(i, i + 1000).map((externalRef, j) => ({
+          tenantId: tenant.id,
+          externalRef,
+          name: externalRef,
+          ...fields(i + j),
+        })),
       );
     return refs;
   } finally {
