@@ -55,3 +55,17 @@ export function freeForm({ maxDepth = 10, maxBytes = 65_536 }: FreeFormLimits = 
       return value;
     });
 }
+
+// The answers of a bulk action, one per id, each done or refused on its own: `${label}Result` items.
+export const bulkResults = (label: string, fields: Record<string, Joi.Schema> = {}) =>
+  Joi.array()
+    .items(
+      Joi.object({
+        id: Joi.string().guid().required(),
+        ok: Joi.boolean().required(),
+        status: Joi.string(),
+        ...fields,
+        error: Joi.object({ code: Joi.string(), message: Joi.string() }).label(`${label}Error`),
+      }).label(`${label}Result`),
+    )
+    .required();

@@ -6,9 +6,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FailureReason } from '../../core/delivery/channel.ts';
 import type { StatusReport } from '../../core/delivery/reports.ts';
 import type { InboundAnswer, InboundContext } from '../framework/connector.ts';
-import type { TwilioConfig } from './index.ts';
 
-type Context = InboundContext<TwilioConfig, { authToken: string }>;
+// What the callback reads of a twilio connection.
+type Context = InboundContext<{ statusCallbackUrl?: string }, { authToken: string }>;
 
 // Failures the carrier may get past on another try.
 const TRANSIENT = new Set(['30001', '30003', '30008']);

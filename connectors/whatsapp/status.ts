@@ -6,9 +6,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FailureReason } from '../../core/delivery/channel.ts';
 import type { StatusReport } from '../../core/delivery/reports.ts';
 import type { InboundAnswer, InboundContext } from '../framework/connector.ts';
-import type { WhatsAppConfig } from './index.ts';
 
-type Context = InboundContext<WhatsAppConfig, { accessToken: string; appSecret?: string }>;
+// What the webhook reads of a whatsapp connection.
+type Context = InboundContext<{ verifyToken?: string }, { appSecret?: string }>;
 
 export const TRANSIENT = new Set([130429, 131056, 80007]);
 export const PERMANENT = new Map<number, FailureReason>([

@@ -42,40 +42,24 @@ export interface ClaimedDelivery {
   partnerName: string | null;
 }
 
-type ClaimRow = Omit<ClaimedDelivery, 'member' | 'voucher'> & {
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  whatsapp: string | null;
-  preferredChannel: Channel | null;
-  locale: string | null;
-  optOuts: Channel[];
-  campaignDelivery: { channels?: Channel[] } | null;
-  voucherCode: string | null;
-  voucherExpiresAt: Date | null;
-  offerName: string | null;
-  currency: string | null;
-};
+type Member = ClaimedDelivery['member'];
+
+// The claim's row: the delivery's own columns, then the member's, the campaign's and the voucher's.
+type ClaimRow = Omit<ClaimedDelivery, 'member' | 'voucher' | 'campaignChannels'> &
+  Member & {
+    campaignDelivery: { channels?: Channel[] } | null;
+    voucherCode: string | null;
+    voucherExpiresAt: Date | null;
+    offerName: string | null;
+    currency: string | null;
+  };
 
 function claimedOf(row: ClaimRow): ClaimedDelivery {
-  const { name, email, phone, whatsapp, preferredChannel, locale, optOuts, campaignDelivery } = row;
-  const { voucherCode, voucherExpiresAt, offerName, currency, ...delivery } = row;
+  const { name, email, phone, whatsapp, preferredChannel, locale, optOuts, ...rest } = row;
+  const { campaignDelivery, voucherCode, voucherExpiresAt, offerName, currency, ...delivery } = rest;
   return {
-    id: delivery.id,
-    tenantId: delivery.tenantId,
-    issuanceId: delivery.issuanceId,
-    campaignId: delivery.campaignId,
-    memberId: delivery.memberId,
-    memberRef: delivery.memberRef,
-    partnerId: delivery.partnerId,
-    kind: delivery.kind,
-    tried: delivery.tried,
-    attempts: delivery.attempts,
-    failureReason: delivery.failureReason,
-    failureDetail: delivery.failureDetail,
+    ...delivery,
     member: { name, email, phone, whatsapp, preferredChannel, locale, optOuts },
-    reward: delivery.reward,
-    campaignName: delivery.campaignName,
     campaignChannels: campaignDelivery?.channels ?? null,
     voucher: voucherCode
       ? {
@@ -85,7 +69,6 @@ function claimedOf(row: ClaimRow): ClaimedDelivery {
           currency: currency ?? '',
         }
       : null,
-    partnerName: delivery.partnerName,
   };
 }
 

@@ -8,7 +8,7 @@ import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { memberRef } from '../members/schema.ts';
 import { pageOf } from '../paging.ts';
-import { idParams, noBody, nullable } from '../payloads.ts';
+import { bulkResults, idParams, noBody, nullable } from '../payloads.ts';
 import {
   type DeliveryFilter,
   getDelivery,
@@ -68,16 +68,7 @@ const filter = {
 };
 
 const bulkAnswer = Joi.object({
-  results: Joi.array()
-    .items(
-      Joi.object({
-        id: Joi.string().guid().required(),
-        ok: Joi.boolean().required(),
-        status: Joi.string(),
-        error: Joi.object({ code: Joi.string(), message: Joi.string() }).label('BulkResendError'),
-      }).label('BulkResendResult'),
-    )
-    .required(),
+  results: bulkResults('BulkResend'),
   more: Joi.boolean().required().description(`more deliveries match the filter than the ${RESEND_MAX} taken`),
 }).label('BulkResend');
 

@@ -1,7 +1,7 @@
 // Owns the Joi schemas of what the issuance routes answer.
 import Joi from 'joi';
 import { pageOf } from '../paging.ts';
-import { nullable } from '../payloads.ts';
+import { bulkResults, nullable } from '../payloads.ts';
 
 export const issuanceAnswer = Joi.object({
   id: Joi.string().guid().required(),
@@ -43,15 +43,5 @@ export const issuanceAnswer = Joi.object({
 export const issuancePage = pageOf(issuanceAnswer, 'IssuancePage');
 
 export const bulkApprovalAnswer = Joi.object({
-  results: Joi.array()
-    .items(
-      Joi.object({
-        id: Joi.string().guid().required(),
-        ok: Joi.boolean().required(),
-        status: Joi.string(),
-        failureReason: Joi.string().allow(null),
-        error: Joi.object({ code: Joi.string(), message: Joi.string() }).label('BulkApprovalError'),
-      }).label('BulkApprovalResult'),
-    )
-    .required(),
+  results: bulkResults('BulkApproval', { failureReason: Joi.string().allow(null) }),
 }).label('BulkApproval');

@@ -4,29 +4,15 @@
 // schedule runs, and the report.
 import t from 'tap';
 import { markBreaches } from '../../core/complaints/sla.ts';
-import { activeCampaign, day, eventPoster } from '../helpers/campaigns.ts';
+import { activeCampaign, day, eventPoster, voucherOffer } from '../helpers/campaigns.ts';
 import { startTestTessera, type TestTessera } from '../helpers/tessera.ts';
 
 async function rewards(app: TestTessera) {
-  const partner = await app.api('POST', '/v1/partners', { body: { name: 'CoffeeCo' } });
-  const offer = await app.api('POST', '/v1/offers', {
-    body: {
-      partnerId: partner.body.id,
-      name: 'Coffee',
-      type: 'gift_card',
-      currency: 'USD',
-      denominations: { fixed: [500] },
-      expiryDays: 30,
-      country: 'US',
-    },
-  });
-  await app.api('POST', `/v1/offers/${offer.body.id}/codes`, {
-    body: { denomination: 500, codes: ['CAFE-0001', 'CAFE-0002'] },
-  });
+  const { offerId } = await voucherOffer(app, ['CAFE-0001', 'CAFE-0002']);
   await activeCampaign(app, { reward: { type: 'points', amount: 100 } });
   await activeCampaign(app, {
     trigger: { eventType: 'pos.purchase', rule: { type: 'each' } },
-    reward: { type: 'voucher', offerId: offer.body.id, denomination: 500 },
+    reward: { type: 'voucher', offerId, denomination: 500 },
   });
   const points = (await eventPoster(app, 'pos.visit')('C1', day(1))).outcomes[0].issuance.id as string;
   const voucher = (await eventPoster(app, 'pos.purchase')('C2', day(1))).outcomes[0].issuance.id as string;

@@ -44,6 +44,8 @@ t.test('every default, with no variable set, has its parsed type and value', asy
     uploadMaxBytes: 268435456,
     uploadBatchRows: 500,
     complaintSlaCron: '* * * * *',
+    deliveryRetrySchedule: [30_000, 120_000, 600_000, 3_600_000, 14_400_000],
+    deliveryConcurrency: 16,
     liveBufferBytes: 1_048_576,
     livePingSeconds: 30,
     roles: ['api', 'worker'],

@@ -2,7 +2,7 @@
 // the member's details as they are now and never issues a second reward; concurrent resends queue it
 // once. Complaints name a message, resend it in one click, and a reissued voucher's new code is sent.
 import t from 'tap';
-import { activeCampaign, day, eventPoster } from '../helpers/campaigns.ts';
+import { activeCampaign, day, eventPoster, voucherOffer } from '../helpers/campaigns.ts';
 import { APP_SECRET, startDeliveryTessera, waitForDelivery } from '../helpers/delivery.ts';
 
 t.test('correct and resend', async (t) => {
@@ -125,21 +125,8 @@ t.test('correct and resend', async (t) => {
 
 t.test('complaints about a message: resend in one click, and a reissued code is sent', async (t) => {
   const { app, smtp } = await startDeliveryTessera(t);
-  const partner = await app.api('POST', '/v1/partners', { body: { name: 'CoffeeCo' } });
-  const offer = await app.api('POST', '/v1/offers', {
-    body: {
-      partnerId: partner.body.id,
-      name: 'Coffee',
-      type: 'gift_card',
-      currency: 'USD',
-      denominations: { fixed: [500] },
-      expiryDays: 30,
-    },
-  });
-  await app.api('POST', `/v1/offers/${offer.body.id}/codes`, {
-    body: { denomination: 500, codes: ['CAFE-0001', 'CAFE-0002'] },
-  });
-  await activeCampaign(app, { reward: { type: 'voucher', offerId: offer.body.id, denomination: 500 } });
+  const { partnerId, offerId } = await voucherOffer(app, ['CAFE-0001', 'CAFE-0002']);
+  await activeCampaign(app, { reward: { type: 'voucher', offerId, denomination: 500 } });
   const posted = await eventPoster(app)(
     'mo',
     day(1),
@@ -148,10 +135,10 @@ t.test('complaints about a message: resend in one click, and a reissued code is 
   );
   const issuanceId = posted.outcomes[0].issuance.id as string;
   const sent = await waitForDelivery(app, issuanceId, (d) => d.status === 'sent');
-  t.match(sent, { channel: 'email', kind: 'voucher', partnerId: partner.body.id });
+  t.match(sent, { channel: 'email', kind: 'voucher', partnerId: partnerId });
   t.match(smtp.received.at(-1)?.raw, /CAFE-0001/);
   const events = (await app.api('GET', '/v1/events?types=delivery.sent')).body.data;
-  t.equal(events[0].data.partnerId, partner.body.id, "a voucher's events name its partner");
+  t.equal(events[0].data.partnerId, partnerId, "a voucher's events name its partner");
 
   const complaint = await app.api('POST', '/v1/complaints', {
     body: { deliveryId: sent.id, category: 'not_received', description: 'Nothing came', priority: 'P2' },

@@ -41,3 +41,22 @@ export function eventPoster(app: TestTessera, type = 'pos.visit') {
 }
 
 export const day = (n: number) => new Date(Date.UTC(2026, 8, n, 12)).toISOString();
+
+// A partner's USD gift card of 500, valid 30 days, with these codes.
+export async function voucherOffer(app: TestTessera, codes: string[], partnerName = 'CoffeeCo') {
+  const partner = await app.api('POST', '/v1/partners', { body: { name: partnerName } });
+  const offer = await app.api('POST', '/v1/offers', {
+    body: {
+      partnerId: partner.body.id,
+      name: 'Coffee',
+      type: 'gift_card',
+      currency: 'USD',
+      denominations: { fixed: [500] },
+      expiryDays: 30,
+      country: 'US',
+    },
+  });
+  if (offer.status !== 201) throw new Error(`offer not created: ${JSON.stringify(offer.body)}`);
+  await app.api('POST', `/v1/offers/${offer.body.id}/codes`, { body: { denomination: 500, codes } });
+  return { partnerId: partner.body.id as string, offerId: offer.body.id as string };
+}
