@@ -4,8 +4,8 @@
 import type { Transaction } from '../db/database.ts';
 import type { Refusal } from '../issuance/governance.ts';
 import { issue } from '../issuance/service.ts';
-import { allHold } from './conditions.ts';
-import { type EligibleMember, isEligible } from './eligibility.ts';
+import { allHold } from '../members/conditions.ts';
+import { type EligibleMember, isEligible } from '../members/eligibility.ts';
 import { Campaign } from './model.ts';
 import { lockProgress, saveProgress } from './progress.ts';
 import { earn, keepsProgress } from './rules.ts';

@@ -3,8 +3,8 @@
 import { Model } from 'objection';
 import type { Reward } from '../issuance/model.ts';
 import type { IssuingCampaign } from '../issuance/service.ts';
+import type { Eligibility } from '../members/eligibility.ts';
 import { TenantRow } from '../tenancy/model.ts';
-import type { Eligibility } from './eligibility.ts';
 import type { CampaignStatus } from './lifecycle.ts';
 import type { ProgressState, Rule } from './rules.ts';
 

@@ -1,7 +1,7 @@
 // Owns the arithmetic of campaign rules: how one event moves a member's progress, how many rewards it
 // earns, and what is left once the issued rewards have consumed their share. Pure: the caller holds
 // the progress row's lock and stores what comes back.
-import { type Condition, valueAt } from './conditions.ts';
+import { type Condition, valueAt } from '../members/conditions.ts';
 
 export type Rule =
   | { type: 'each'; where?: Condition[] }

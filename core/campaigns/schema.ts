@@ -1,27 +1,11 @@
 // Owns the Joi shapes of campaigns: rules, rewards, governance and eligibility, as documented.
 import Joi from 'joi';
 import { eventType } from '../events/types.ts';
+import { eligibility, where } from '../members/eligibility.ts';
 import { memberFields, memberRef } from '../members/schema.ts';
 import { pageOf } from '../paging.ts';
-import { countryCode, freeForm, nullable } from '../payloads.ts';
+import { freeForm, nullable } from '../payloads.ts';
 
-const condition = Joi.object({
-  path: Joi.string()
-    .pattern(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/)
-    .max(200)
-    .required(),
-  op: Joi.string().valid('eq', 'neq', 'in', 'gte', 'lte').required(),
-  value: Joi.when('op', {
-    is: 'in',
-    then: Joi.array()
-      .items(Joi.alternatives(Joi.string(), Joi.number(), Joi.boolean()))
-      .min(1)
-      .required(),
-    otherwise: Joi.alternatives(Joi.string(), Joi.number(), Joi.boolean()).required(),
-  }),
-}).label('Condition');
-
-const where = Joi.array().items(condition).max(20);
 const field = Joi.string()
   .pattern(/^data(\.[A-Za-z0-9_]+)+$/)
   .description('a numeric field of the event, e.g. data.amount');
@@ -101,13 +85,6 @@ const governance = {
     .allow(null)
     .description("the order its rewards try the channels in, after the member's preferred one"),
 };
-
-export const eligibility = Joi.object({
-  segments: Joi.array().items(Joi.string().max(100)).max(100),
-  tiers: Joi.array().items(Joi.string().max(50)).max(100),
-  countries: Joi.array().items(countryCode).max(300),
-  attributes: where,
-}).label('Eligibility');
 
 export const campaignInput = Joi.object({
   name: Joi.string().trim().min(1).max(200).required(),

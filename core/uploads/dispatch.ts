@@ -3,12 +3,13 @@
 // unknown. A row that governance refuses records why and is not retried. uploadId and uploadRow are unique
 // on issuances, and a batch commits with its rows' outcomes, so a dispatch a crash interrupted resumes
 // where it stopped without issuing any row twice.
-import { type EligibleMember, isEligible } from '../campaigns/eligibility.ts';
+
 import { Campaign } from '../campaigns/model.ts';
 import { lockProgress } from '../campaigns/progress.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import type { Reward } from '../issuance/model.ts';
 import { issue } from '../issuance/service.ts';
+import { type EligibleMember, isEligible } from '../members/eligibility.ts';
 import { upsertMembers } from '../members/service.ts';
 import { announce, moveUpload } from './lifecycle.ts';
 import { Upload, UploadRow } from './model.ts';

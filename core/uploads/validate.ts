@@ -3,9 +3,9 @@
 // reward and amount, duplicates) and in batches where a rule lives in code (denominations, eligibility);
 // then the counts and, per campaign, the cost against what remains of its budget, rewards and stock.
 import type { Knex } from 'knex';
-import { isEligible } from '../campaigns/eligibility.ts';
 import { denominationAllowed } from '../catalog/offers.ts';
 import type { Database, Transaction } from '../db/database.ts';
+import { isEligible } from '../members/eligibility.ts';
 import { announce, moveUpload } from './lifecycle.ts';
 import { Upload } from './model.ts';
 

@@ -1,5 +1,5 @@
 // Owns conditions `{ path, op, value }` on an event or a member, shared by rule `where` clauses and
-// campaign eligibility.
+// eligibility (of campaigns, partners and offers).
 export interface Condition {
   path: string;
   op: 'eq' | 'neq' | 'in' | 'gte' | 'lte';
