@@ -69,6 +69,21 @@ async function rewardCost(trx: Transaction, scope: Scope, reward: Reward): Promi
   return reward.denomination;
 }
 
+// A voucher campaign gives its partner's offer: that partner must have finished onboarding.
+async function requireLivePartner(trx: Transaction, reward: Reward) {
+  if (reward.type !== 'voucher') return;
+  const partner = await trx('offers as o')
+    .join('partners as p', 'p.id', 'o.partnerId')
+    .where('o.id', reward.offerId)
+    .first('p.name', 'p.stage');
+  if (partner && partner.stage !== 'live')
+    throw domainError(
+      409,
+      'partner_not_live',
+      `The offer's partner "${partner.name}" is ${partner.stage}, not live`,
+    );
+}
+
 // The columns of the parts of a campaign an input names.
 function columnsOf(input: Partial<CampaignInput>): Partial<Campaign> {
   const columns: Record<string, unknown> = {};
@@ -149,6 +164,7 @@ export async function transition(trx: Transaction, actor: Actor, id: string, act
   const step = LIFECYCLE[action];
   if (!step.from.includes(row.status))
     throw domainError(409, 'invalid_transition', `A campaign that is ${row.status} cannot ${action}`);
+  if (action === 'activate') await requireLivePartner(trx, row.reward);
   const updated = await row
     .$clone()
     .$query(trx)

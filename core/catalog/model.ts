@@ -1,12 +1,57 @@
 // Owns the catalog's tables as Objection models: partners, offers and their voucher codes.
+
+import type { Eligibility } from '../members/eligibility.ts';
 import { TenantRow } from '../tenancy/model.ts';
 import type { LedgerAccess } from '../tenancy/scope.ts';
 
+export type PartnerStage = 'profiling' | 'offer_setup' | 'eligibility' | 'uat' | 'live' | 'suspended';
+
+export interface PartnerProfile {
+  category?: string;
+  geographies?: string[];
+  rewardTypes?: string[];
+  audience?: string;
+}
+
 export class Partner extends TenantRow {
   static override tableName = 'partners';
+  static override jsonAttributes = ['profile', 'eligibility'];
   declare id: string;
   declare name: string;
   declare ledgerAccess: LedgerAccess;
+  declare sourcedBy: 'network' | 'client';
+  declare stage: PartnerStage;
+  declare profile: PartnerProfile;
+  declare eligibility: Eligibility | null;
+  declare uatKeyId: string | null;
+  declare wentLiveAt: Date | null;
+  declare createdAt: Date;
+  declare updatedAt: Date;
+}
+
+export class OfferTerms extends TenantRow {
+  static override tableName = 'offer_terms';
+  declare id: string;
+  declare offerId: string;
+  declare version: number;
+  declare text: string;
+  declare createdAt: Date;
+}
+
+export interface UatStep {
+  step: string;
+  ok: boolean;
+  detail: string;
+}
+
+export class UatRun extends TenantRow {
+  static override tableName = 'partner_uat_runs';
+  static override jsonAttributes = ['steps'];
+  declare id: string;
+  declare partnerId: string;
+  declare offerId: string | null;
+  declare passed: boolean;
+  declare steps: UatStep[];
   declare createdAt: Date;
 }
 
@@ -14,7 +59,7 @@ export type Denominations = { fixed: number[] } | { min: number; max: number; st
 
 export class Offer extends TenantRow {
   static override tableName = 'offers';
-  static override jsonAttributes = ['denominations'];
+  static override jsonAttributes = ['denominations', 'eligibility'];
   declare id: string;
   declare partnerId: string;
   declare name: string;
@@ -23,6 +68,7 @@ export class Offer extends TenantRow {
   declare denominations: Denominations;
   declare expiryDays: number | null;
   declare country: string | null;
+  declare eligibility: Eligibility | null;
   declare createdAt: Date;
 }
 

@@ -3,6 +3,7 @@
 import { recordAudit } from '../audit/log.ts';
 import type { Database, Queryable, Transaction } from '../db/database.ts';
 import { notFound } from '../errors.ts';
+import type { Eligibility } from '../members/eligibility.ts';
 import { decodeCursor, isString, toPage } from '../paging.ts';
 import { type Actor, type Scope, visibleRows } from '../tenancy/scope.ts';
 import { type Denominations, Offer, VoucherCode } from './model.ts';
@@ -16,7 +17,13 @@ export interface OfferInput {
   denominations: Denominations;
   expiryDays?: number;
   country?: string;
+  eligibility?: Eligibility | null;
 }
+
+export type OfferChange = Partial<Pick<OfferInput, 'name' | 'denominations' | 'eligibility'>> & {
+  expiryDays?: number | null;
+  country?: string | null;
+};
 
 export function denominationAllowed(denominations: Denominations, value: number): boolean {
   if ('fixed' in denominations) return denominations.fixed.includes(value);
@@ -36,6 +43,19 @@ export async function createOffer(trx: Transaction, actor: Actor, input: OfferIn
     entityType: 'offer',
     entityId: row.id,
     summary: `Offer "${input.name}" (${input.type}, ${input.currency})`,
+  });
+  return row;
+}
+
+// Changes what the offer is (its partner, type and currency stay); audited with the fields changed.
+export async function changeOffer(trx: Transaction, actor: Actor, id: string, change: OfferChange) {
+  const offer = await findOffer(trx, actor.scope, id);
+  const row = await offer.$query(trx).patchAndFetch(change);
+  await recordAudit(trx, actor, {
+    action: 'offer.updated',
+    entityType: 'offer',
+    entityId: id,
+    summary: `Changed ${Object.keys(change).join(', ')} of "${offer.name}"`,
   });
   return row;
 }

@@ -4,21 +4,36 @@ import { UniqueViolationError } from 'objection';
 import { recordAudit } from '../audit/log.ts';
 import type { Queryable, Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
+import type { Eligibility } from '../members/eligibility.ts';
 import { decodeCursor, isString, toPage } from '../paging.ts';
 import { type Actor, type LedgerAccess, type Scope, visibleRows } from '../tenancy/scope.ts';
-import { Partner } from './model.ts';
+import { Partner, type PartnerProfile } from './model.ts';
 
 export interface PartnerInput {
   name: string;
   ledgerAccess?: LedgerAccess;
+  sourcedBy?: Partner['sourcedBy'];
+  profile?: PartnerProfile;
+  eligibility?: Eligibility | null;
 }
 
-export const presentPartner = (partner: Partner) => partner.toJSON();
+export function presentPartner(partner: Partner) {
+  const { uatKeyId: _k, ...shown } = partner.toJSON() as Partner;
+  return shown;
+}
 
+// A new partner starts its onboarding at `profiling`; its offers reach nobody until it is live.
 export async function createPartner(trx: Transaction, actor: Actor, input: PartnerInput) {
   const { name, ledgerAccess = 'none' } = input;
   const row = await Partner.query(trx)
-    .insert({ tenantId: actor.scope.tenantId, name, ledgerAccess })
+    .insert({
+      tenantId: actor.scope.tenantId,
+      name,
+      ledgerAccess,
+      sourcedBy: input.sourcedBy ?? 'network',
+      profile: input.profile ?? {},
+      eligibility: input.eligibility ?? null,
+    })
     .onConflict(['tenantId', 'name'])
     .ignore()
     .returning('*')
@@ -33,7 +48,8 @@ export async function createPartner(trx: Transaction, actor: Actor, input: Partn
   return row;
 }
 
-// Renames a partner or changes its ledger access (audited: it decides what its keys may do).
+// Changes a partner's name, ledger access (it decides what its keys may do), profile (merged: the fields
+// given replace theirs) or eligibility; audited.
 export async function changePartner(
   trx: Transaction,
   actor: Actor,
@@ -41,9 +57,10 @@ export async function changePartner(
   change: Partial<PartnerInput>,
 ) {
   const partner = await findPartner(trx, actor.scope, id);
+  const profile = change.profile && { ...partner.profile, ...change.profile };
   const row = await partner
     .$query(trx)
-    .patchAndFetch(change)
+    .patchAndFetch({ ...change, ...(profile && { profile }), updatedAt: new Date() })
     .catch((error) => {
       // Objection wraps the driver's error: a unique violation names its constraint.
       if (error instanceof UniqueViolationError && error.constraint === 'partners_tenant_id_name_key')
@@ -55,8 +72,9 @@ export async function changePartner(
     entityType: 'partner',
     entityId: id,
     summary: Object.entries(change)
-      .map(([field, value]) => `${field} → ${value}`)
-      .join(', '),
+      .map(([field, value]) => `${field} → ${typeof value === 'object' ? JSON.stringify(value) : value}`)
+      .join(', ')
+      .slice(0, 500),
   });
   return row;
 }

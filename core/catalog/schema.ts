@@ -1,5 +1,6 @@
 // Owns the Joi shapes of the catalog: partners, offers with their denominations, voucher code uploads.
 import Joi from 'joi';
+import { eligibility } from '../members/eligibility.ts';
 import { pageOf } from '../paging.ts';
 import { countryCode, nullable } from '../payloads.ts';
 
@@ -10,17 +11,49 @@ export const ledgerAccess = Joi.string()
       'reserve, confirm, release, debit, reverse: an external loyalty platform), or `redeem_and_credit`',
   );
 
+const OFFER_TYPES = ['gift_card', 'experience', 'merchandise', 'wallet'];
+
+export const profile = Joi.object({
+  category: Joi.string().trim().min(1).max(100).description('e.g. dining, fuel, travel'),
+  geographies: Joi.array().items(countryCode).min(1).max(300).unique(),
+  rewardTypes: Joi.array()
+    .items(Joi.string().valid(...OFFER_TYPES))
+    .min(1)
+    .unique(),
+  audience: Joi.string().trim().min(1).max(500).description('who the offers are for'),
+})
+  .description('complete when it has all four')
+  .label('PartnerProfile');
+
+const sourcedBy = Joi.string()
+  .valid('network', 'client')
+  .description("from Tessera's partner network, or sourced by the client itself");
+
+const partnerFields = {
+  ledgerAccess,
+  sourcedBy,
+  profile,
+  eligibility: eligibility.allow(null).description("who the partner's offers are for"),
+};
+
 export const partnerInput = Joi.object({
   name: Joi.string().trim().min(1).max(200).required(),
+  ...partnerFields,
   ledgerAccess: ledgerAccess.default('none'),
+  sourcedBy: sourcedBy.default('network'),
 }).label('PartnerInput');
 
-export const partnerChange = Joi.object({
-  name: Joi.string().trim().min(1).max(200),
-  ledgerAccess,
-})
+export const partnerChange = Joi.object({ name: Joi.string().trim().min(1).max(200), ...partnerFields })
   .min(1)
   .label('PartnerChange');
+
+export const STAGES = ['profiling', 'offer_setup', 'eligibility', 'uat', 'live', 'suspended'] as const;
+
+export const stageMove = Joi.object({
+  stage: Joi.string()
+    .valid(...STAGES)
+    .required(),
+}).label('PartnerStageMove');
 
 const amount = Joi.number().integer().min(1).max(100_000_000);
 
@@ -35,14 +68,39 @@ export const denominations = Joi.alternatives()
 export const offerInput = Joi.object({
   partnerId: Joi.string().guid().required(),
   name: Joi.string().trim().min(1).max(200).required(),
-  type: Joi.string().valid('gift_card', 'experience', 'merchandise', 'wallet').required(),
+  type: Joi.string()
+    .valid(...OFFER_TYPES)
+    .required(),
   currency: Joi.string()
     .pattern(/^[A-Z]{3}$/)
     .required(),
   denominations: denominations.required(),
   expiryDays: Joi.number().integer().min(1).max(3650),
   country: countryCode,
+  eligibility: eligibility.allow(null).description("who the offer is for, with the partner's rules"),
 }).label('OfferInput');
+
+export const offerChange = Joi.object({
+  name: Joi.string().trim().min(1).max(200),
+  denominations,
+  expiryDays: Joi.number().integer().min(1).max(3650).allow(null),
+  country: countryCode.allow(null),
+  eligibility: eligibility.allow(null),
+})
+  .min(1)
+  .label('OfferChange');
+
+export const termsInput = Joi.object({ text: Joi.string().trim().min(1).max(20_000).required() }).label(
+  'OfferTermsInput',
+);
+
+export const termsAnswer = Joi.object({
+  id: Joi.string().guid().required(),
+  offerId: Joi.string().guid().required(),
+  version: Joi.number().integer().required(),
+  text: Joi.string().required(),
+  createdAt: Joi.date().required(),
+}).label('OfferTerms');
 
 export const MAX_CODES = 50_000;
 
@@ -55,8 +113,30 @@ export const partnerAnswer = Joi.object({
   id: Joi.string().guid().required(),
   name: Joi.string().required(),
   ledgerAccess: ledgerAccess.required(),
+  sourcedBy: sourcedBy.required(),
+  stage: Joi.string()
+    .valid(...STAGES)
+    .required(),
+  profile: Joi.object().unknown(true).required(),
+  eligibility: nullable(Joi.object().unknown(true)),
+  wentLiveAt: nullable(Joi.date()),
   createdAt: Joi.date().required(),
+  updatedAt: Joi.date().required(),
 }).label('Partner');
+
+export const stageAnswer = partnerAnswer
+  .keys({
+    apiKey: Joi.object({
+      id: Joi.string().guid().required(),
+      key: Joi.string().required(),
+      name: Joi.string().required(),
+      role: Joi.string().valid('partner').required(),
+    })
+      .unknown(true)
+      .description("the partner's first API key, shown once, when it first goes live")
+      .label('PartnerFirstKey'),
+  })
+  .label('PartnerStage');
 
 export const partnerPage = pageOf(partnerAnswer, 'PartnerPage');
 
@@ -82,6 +162,7 @@ const offerFields = {
     .description('{"fixed": [...]} or {"min", "max", "step"}'),
   expiryDays: nullable(Joi.number().integer()),
   country: nullable(Joi.string()),
+  eligibility: nullable(Joi.object().unknown(true)),
   createdAt: Joi.date().required(),
 };
 

@@ -94,7 +94,17 @@ async function moveTo(
   );
 }
 
-// Points through the ledger, or a voucher code; out of stock fails the issuance and gives its share back.
+// A voucher's partner must be live: a suspended partner's offers give no codes.
+async function partnerStage(trx: Transaction, offerId: string): Promise<string | undefined> {
+  const row = await trx('offers as o')
+    .join('partners as p', 'p.id', 'o.partnerId')
+    .where('o.id', offerId)
+    .first('p.stage');
+  return row?.stage;
+}
+
+// Points through the ledger, or a voucher code; out of stock, or a partner that is not live, fails the
+// issuance and gives its share back.
 async function fulfil(
   trx: Transaction,
   row: IssuanceRow,
@@ -115,10 +125,14 @@ async function fulfil(
     if (!counted) await markSpent(trx, row.campaignId, row.cost);
     return moveTo(trx, row, 'fulfilled', { transferId: transfer.id, fulfilledAt: new Date() });
   }
-  const code = await assignCode(trx, row.reward.offerId, row.reward.denomination, row.id);
+  const stage = await partnerStage(trx, row.reward.offerId);
+  const code =
+    stage === 'live' ? await assignCode(trx, row.reward.offerId, row.reward.denomination, row.id) : undefined;
   if (!code) {
     await giveBack(trx, row.campaignId, row.cost);
-    return moveTo(trx, row, 'failed', { failureReason: 'out_of_stock' });
+    const failureReason =
+      stage === 'live' ? 'out_of_stock' : stage === 'suspended' ? 'partner_suspended' : 'partner_not_live';
+    return moveTo(trx, row, 'failed', { failureReason });
   }
   await markSpent(trx, row.campaignId, row.cost);
   const fulfilled = await moveTo(

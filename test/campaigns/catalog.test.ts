@@ -1,9 +1,9 @@
 import t from 'tap';
-import { activeCampaign, day, eventPoster } from '../helpers/campaigns.ts';
+import { activeCampaign, day, eventPoster, livePartner } from '../helpers/campaigns.ts';
 import { startTestTessera, type TestTessera } from '../helpers/tessera.ts';
 
 async function giftCard(app: TestTessera) {
-  const partner = await app.api('POST', '/v1/partners', { body: { name: 'FuelMart' } });
+  const partner = await livePartner(app, 'FuelMart');
   const offer = await app.api('POST', '/v1/offers', {
     body: {
       partnerId: partner.body.id,

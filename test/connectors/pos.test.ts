@@ -6,7 +6,7 @@
 // 1,000 concurrent transactions against maxRewards and perMemberCap.
 import { Webhook } from 'standardwebhooks';
 import t from 'tap';
-import { activeCampaign, day } from '../helpers/campaigns.ts';
+import { activeCampaign, day, livePartner } from '../helpers/campaigns.ts';
 import { runFinished } from '../helpers/connectors.ts';
 import { connectLive } from '../helpers/live.ts';
 import { startTestTessera, type TestTessera } from '../helpers/tessera.ts';
@@ -280,7 +280,7 @@ t.test(
 t.test('the petrol programme: the third visit in 30 days earns a partner voucher', async (t) => {
   const app = await startTestTessera(t);
   const { send } = await posConnection(app);
-  const partner = await app.api('POST', '/v1/partners', { body: { name: 'CoffeeCo' } });
+  const partner = await livePartner(app, 'CoffeeCo');
   const offer = await app.api('POST', '/v1/offers', {
     body: {
       partnerId: partner.body.id,

@@ -42,9 +42,18 @@ export function eventPoster(app: TestTessera, type = 'pos.visit') {
 
 export const day = (n: number) => new Date(Date.UTC(2026, 8, n, 12)).toISOString();
 
-// A partner's USD gift card of 500, valid 30 days, with these codes.
+// A partner taken live at once, for tests whose subject is not onboarding (test/partners/ takes partners
+// through every stage): created through the API, its stage set in the database.
+export async function livePartner(app: TestTessera, name: string, fields: Record<string, unknown> = {}) {
+  const partner = await app.api('POST', '/v1/partners', { body: { name, ...fields } });
+  if (partner.status !== 201) throw new Error(`partner not created: ${JSON.stringify(partner.body)}`);
+  await app.db('partners').where({ id: partner.body.id }).update({ stage: 'live', wentLiveAt: new Date() });
+  return { ...partner, body: { ...partner.body, stage: 'live' } };
+}
+
+// A live partner's USD gift card of 500, valid 30 days, with these codes.
 export async function voucherOffer(app: TestTessera, codes: string[], partnerName = 'CoffeeCo') {
-  const partner = await app.api('POST', '/v1/partners', { body: { name: partnerName } });
+  const partner = await livePartner(app, partnerName);
   const offer = await app.api('POST', '/v1/offers', {
     body: {
       partnerId: partner.body.id,

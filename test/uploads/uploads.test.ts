@@ -3,7 +3,7 @@
 // maker-checker, approval dispatching issuances with each row's amount and ledger source `upload`,
 // cancel, JSON rows in chunks, and the same Idempotency-Key with another file.
 import t from 'tap';
-import { activeCampaign } from '../helpers/campaigns.ts';
+import { activeCampaign, livePartner } from '../helpers/campaigns.ts';
 import { startTestTessera, type TestTessera } from '../helpers/tessera.ts';
 
 type Upload = {
@@ -34,7 +34,7 @@ const sendCsv = (
   });
 
 async function programme(app: TestTessera) {
-  const partner = await app.api('POST', '/v1/partners', { body: { name: 'ShopCo' } });
+  const partner = await livePartner(app, 'ShopCo');
   const offer = await app.api('POST', '/v1/offers', {
     body: {
       partnerId: partner.body.id,
