@@ -26,6 +26,7 @@ import type { Jobs } from './jobs/jobs.ts';
 import { ledger } from './ledger/index.ts';
 import { live } from './live/index.ts';
 import { members } from './members/index.ts';
+import { redemptions } from './redemptions/index.ts';
 import { tenancy } from './tenancy/index.ts';
 import { uploads } from './uploads/index.ts';
 
@@ -77,6 +78,7 @@ export async function createServer({ config, db, logger, jobs }: ServerDeps): Pr
     uploads,
     complaints,
     delivery,
+    redemptions,
   ]);
   documentErrors(server);
   await server.initialize();

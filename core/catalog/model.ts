@@ -80,5 +80,7 @@ export class VoucherCode extends TenantRow {
   declare code: string;
   declare issuanceId: string | null;
   declare assignedAt: Date | null;
+  declare voidedAt: Date | null;
+  declare redeemedAt: Date | null;
   declare createdAt: Date;
 }
