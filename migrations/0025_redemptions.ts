@@ -32,7 +32,10 @@ export async function up(knex: Knex): Promise<void> {
     CREATE INDEX redemptions_tenant ON redemptions (tenant_id, occurred_at, id);
     CREATE INDEX redemptions_partner ON redemptions (tenant_id, partner_id, occurred_at);
 
-    ALTER TABLE complaints ADD COLUMN redemption_id uuid REFERENCES redemptions (id);
+    -- A complaint about a redemption may have no reward behind it (a redemption by member).
+    ALTER TABLE complaints ADD COLUMN redemption_id uuid REFERENCES redemptions (id),
+      ALTER COLUMN issuance_id DROP NOT NULL,
+      ADD CONSTRAINT complaints_subject CHECK (issuance_id IS NOT NULL OR redemption_id IS NOT NULL);
   `);
 }
 

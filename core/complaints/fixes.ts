@@ -15,7 +15,9 @@ import { reverse } from '../ledger/transfers.ts';
 import type { Actor } from '../tenancy/scope.ts';
 import { addNote, findComplaint } from './service.ts';
 
-async function issuanceOf(trx: Transaction, actor: Actor, id: string) {
+async function issuanceOf(trx: Transaction, actor: Actor, id: string | null) {
+  if (!id)
+    throw domainError(409, 'no_issuance', 'The complaint is about a redemption with no reward behind it');
   return (await Issuance.query(trx).findOne({ id, tenantId: actor.scope.tenantId }).forUpdate()) as Issuance;
 }
 
@@ -37,6 +39,7 @@ export async function reissue(trx: Transaction, actor: Actor, complaintId: strin
       campaignId: issuance.campaignId,
       memberRef: issuance.memberRef,
       complaintId,
+      partnerId: (await trx('offers').where({ id: issuance.reward.offerId }).first('partnerId'))?.partnerId,
       voucherLast4: code.code.slice(-4),
     },
   });
@@ -54,14 +57,15 @@ export async function resendFromComplaint(trx: Transaction, actor: Actor, compla
   const complaint = await findComplaint(trx, actor.scope, complaintId, true);
   const delivery = complaint.deliveryId
     ? { id: complaint.deliveryId }
-    : await Delivery.query(trx)
+    : complaint.issuanceId &&
+      (await Delivery.query(trx)
         .where({ issuanceId: complaint.issuanceId, tenantId: actor.scope.tenantId })
         .select('id')
         .orderBy([
           { column: 'createdAt', order: 'desc' },
           { column: 'id', order: 'desc' },
         ])
-        .first();
+        .first());
   if (!delivery) throw domainError(409, 'no_delivery', 'The reward has no message to send again');
   const resent = await resendDelivery(trx, actor, delivery.id, `Resent from complaint ${complaintId}`);
   return addNote(trx, actor, complaint, { kind: 'resend', text: `Message ${resent.id} queued again` });

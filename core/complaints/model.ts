@@ -15,9 +15,11 @@ export class Complaint extends TenantRow {
   static override tableName = 'complaints';
   static override jsonAttributes = ['notes'];
   declare id: string;
-  declare issuanceId: string;
+  declare issuanceId: string | null;
   // The reward message complained about, when the complaint names one.
   declare deliveryId: string | null;
+  // The redemption complained about (a code that did not work at the till).
+  declare redemptionId: string | null;
   declare category: 'code_not_working' | 'not_received' | 'wrong_amount' | 'other';
   declare description: string;
   declare priority: Priority;

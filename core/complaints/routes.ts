@@ -29,8 +29,9 @@ const status = Joi.string().valid('open', 'in_progress', 'resolved', 'closed');
 
 const complaintAnswer = Joi.object({
   id: Joi.string().guid().required(),
-  issuanceId: Joi.string().guid().required(),
+  issuanceId: nullable(Joi.string().guid()),
   deliveryId: nullable(Joi.string().guid()),
+  redemptionId: nullable(Joi.string().guid()),
   category: Joi.string().required(),
   description: Joi.string().required(),
   priority: priority.required(),
@@ -66,6 +67,7 @@ export const complaintRoutes: ServerRoute[] = [
         payload: Joi.object({
           issuanceId: Joi.string().guid(),
           deliveryId: Joi.string().guid().description('the reward message complained about'),
+          redemptionId: Joi.string().guid().description('the redemption complained about'),
           category: Joi.string()
             .valid('code_not_working', 'not_received', 'wrong_amount', 'other')
             .required(),
@@ -73,7 +75,7 @@ export const complaintRoutes: ServerRoute[] = [
           priority: priority.default('P3'),
           assignee: Joi.string().max(200),
         })
-          .xor('issuanceId', 'deliveryId')
+          .xor('issuanceId', 'deliveryId', 'redemptionId')
           .label('ComplaintInput'),
       },
     },

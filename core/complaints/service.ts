@@ -8,6 +8,7 @@ import { domainError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { Issuance } from '../issuance/model.ts';
 import { decodeCursor, isString, type Page, toPage } from '../paging.ts';
+import { Redemption } from '../redemptions/model.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
 import { type Priority, readSettings } from '../tenancy/settings.ts';
 import { Complaint, type ComplaintNote, type ComplaintStatus } from './model.ts';
@@ -25,6 +26,7 @@ const EVENT_OF: Partial<Record<ComplaintStatus, string>> = { resolved: 'resolved
 export interface ComplaintInput {
   issuanceId?: string;
   deliveryId?: string;
+  redemptionId?: string;
   category: Complaint['category'];
   description: string;
   priority: Priority;
@@ -51,6 +53,7 @@ export async function announce(trx: Transaction, row: Complaint, type: string, e
       complaintId: row.id,
       issuanceId: row.issuanceId,
       deliveryId: row.deliveryId,
+      redemptionId: row.redemptionId,
       category: row.category,
       priority: row.priority,
       status: row.status,
@@ -62,29 +65,41 @@ export async function announce(trx: Transaction, row: Complaint, type: string, e
 
 const dueFrom = (from: Date, minutes: number) => new Date(from.getTime() + minutes * 60_000);
 
-// The reward a complaint is about: named, or the one of the message named.
+// What a complaint is about: a reward, one of its messages, or a redemption (and the reward of its code,
+// when it has one).
 async function subjectOf(trx: Transaction, scope: Scope, input: ComplaintInput) {
   const tenantId = scope.tenantId;
   const delivery = input.deliveryId
     ? await Delivery.query(trx).findOne({ id: input.deliveryId, tenantId })
     : undefined;
   if (input.deliveryId && !delivery) throw notFound('Delivery');
-  const issuance = await Issuance.query(trx).findOne({
-    id: delivery?.issuanceId ?? input.issuanceId,
-    tenantId,
-  });
-  if (!issuance) throw notFound('Issuance');
-  return { issuance, deliveryId: delivery?.id ?? null };
+  const redemption = input.redemptionId
+    ? await Redemption.query(trx).findOne({ id: input.redemptionId, tenantId })
+    : undefined;
+  if (input.redemptionId && !redemption) throw notFound('Redemption');
+  const codeIssuance = redemption?.codeId
+    ? (await trx('voucherCodes').where({ id: redemption.codeId }).first('issuanceId'))?.issuanceId
+    : undefined;
+  const issuanceId = delivery?.issuanceId ?? input.issuanceId ?? codeIssuance;
+  const issuance = issuanceId ? await Issuance.query(trx).findOne({ id: issuanceId, tenantId }) : undefined;
+  if (!issuance && !redemption) throw notFound('Issuance');
+  return {
+    issuanceId: issuance?.id ?? null,
+    memberRef: issuance?.memberRef ?? redemption?.memberRef ?? 'a member',
+    deliveryId: delivery?.id ?? null,
+    redemptionId: redemption?.id ?? null,
+  };
 }
 
 export async function openComplaint(trx: Transaction, actor: Actor, input: ComplaintInput) {
-  const { issuance, deliveryId } = await subjectOf(trx, actor.scope, input);
+  const subject = await subjectOf(trx, actor.scope, input);
   const { complaints } = await readSettings(trx, actor.scope.tenantId);
   const row = await Complaint.query(trx)
     .insert({
       tenantId: actor.scope.tenantId,
-      issuanceId: issuance.id,
-      deliveryId,
+      issuanceId: subject.issuanceId,
+      deliveryId: subject.deliveryId,
+      redemptionId: subject.redemptionId,
       category: input.category,
       description: input.description,
       priority: input.priority,
@@ -96,9 +111,9 @@ export async function openComplaint(trx: Transaction, actor: Actor, input: Compl
     action: 'complaint.opened',
     entityType: 'complaint',
     entityId: row.id,
-    summary: `${input.priority} complaint (${input.category}) about ${issuance.memberRef}'s reward`,
+    summary: `${input.priority} complaint (${input.category}) about ${subject.memberRef}'s reward`,
   });
-  await announce(trx, row, 'opened', { memberRef: issuance.memberRef });
+  await announce(trx, row, 'opened', { memberRef: subject.memberRef });
   return row;
 }
 

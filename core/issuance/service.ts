@@ -52,8 +52,10 @@ export function presentIssuance(scope: Scope, row: WithCode) {
 
 // An issuance event's data, built in the statement that changes the issuance: the row `i` after the
 // change, and what the caller adds (a voucher's last 4, the campaign's name).
+// A voucher's events name its offer's partner, so that the partner's webhooks and live tokens see them.
 const EVENT_DATA = `jsonb_build_object('issuanceId', i.id, 'campaignId', i.campaign_id, 'memberRef', i.member_ref,
-  'reward', i.reward, 'status', i.status) || CAST(? AS jsonb)`;
+  'reward', i.reward, 'status', i.status, 'partnerId', CASE WHEN i.reward ->> 'type' = 'voucher' THEN
+  (SELECT o.partner_id FROM offers o WHERE o.id = CAST(i.reward ->> 'offerId' AS uuid)) END) || CAST(? AS jsonb)`;
 
 // The statement that writes an issuance (the CTE `i`) and records its event, in one round trip.
 async function withEvent(

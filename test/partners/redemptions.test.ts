@@ -78,4 +78,26 @@ t.test('recording redemptions', async (t) => {
     validationMethod: 'code',
     tier: first.body.tier,
   });
+
+  const fulfilled = (await app.api('GET', '/v1/events?types=issuance.fulfilled')).body.data;
+  t.ok(
+    fulfilled.every((e: { data: { partnerId: string } }) => e.data.partnerId === partnerId),
+    "a voucher's issuance events name its partner",
+  );
+
+  const aboutCode = await app.api('POST', '/v1/complaints', {
+    body: { redemptionId: first.body.id, category: 'code_not_working', description: 'Refused at the till' },
+  });
+  t.equal(aboutCode.status, 201, JSON.stringify(aboutCode.body));
+  t.match(aboutCode.body, { redemptionId: first.body.id, issuanceId: String }, "the code's reward");
+  const aboutMember = await app.api('POST', '/v1/complaints', {
+    body: { redemptionId: byRef.body.id, category: 'other', description: 'Charged twice' },
+  });
+  t.match(aboutMember.body, { redemptionId: byRef.body.id, issuanceId: null });
+  const reissue = await app.api('POST', `/v1/complaints/${aboutMember.body.id}/reissue`);
+  t.equal(reissue.body.error.code, 'no_issuance');
+  t.equal(
+    (await app.api('POST', `/v1/complaints/${aboutMember.body.id}/resend`)).body.error.code,
+    'no_delivery',
+  );
 });
