@@ -91,6 +91,8 @@ export interface Config {
   complaintSlaCron: string;
   deliveryRetrySchedule: number[];
   deliveryConcurrency: number;
+  otpTtlSeconds: number;
+  otpMaxAttempts: number;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -179,6 +181,8 @@ const variables = {
   TESSERA_COMPLAINT_SLA_CRON: ['complaintSlaCron', cronExpression, '* * * * *'],
   TESSERA_DELIVERY_RETRY_SCHEDULE: ['deliveryRetrySchedule', parsedBy(parseSchedule), '30s,2m,10m,1h,4h'],
   TESSERA_DELIVERY_CONCURRENCY: ['deliveryConcurrency', int(1, 500), '16'],
+  TESSERA_OTP_TTL_SECONDS: ['otpTtlSeconds', int(30, 3600), '300'],
+  TESSERA_OTP_MAX_ATTEMPTS: ['otpMaxAttempts', int(1, 20), '5'],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single(),

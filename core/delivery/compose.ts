@@ -8,7 +8,14 @@ import { readSettings } from '../tenancy/settings.ts';
 import type { OutgoingMessage } from './channel.ts';
 import { addressOf, channelOrder } from './channels.ts';
 import type { ClaimedDelivery } from './queue.ts';
-import { localesFor, render, Template, type Variable, WHATSAPP_PARAMETERS } from './templates.ts';
+import {
+  localesFor,
+  render,
+  Template,
+  type TemplateKind,
+  type Variable,
+  WHATSAPP_PARAMETERS,
+} from './templates.ts';
 
 // What delivery needs of a tenant: its channel order, its active provider of each channel, its
 // templates. Read once per tenant every few seconds by each dispatcher.
@@ -18,11 +25,17 @@ export interface TenantDelivery {
   templates: Template[];
 }
 
-export async function readTenantDelivery(db: Database, tenantId: string): Promise<TenantDelivery> {
+export async function readTenantDelivery(
+  db: Database,
+  tenantId: string,
+  kinds: TemplateKind | 'rewards' = 'rewards',
+): Promise<TenantDelivery> {
   const [settings, providers, templates] = await Promise.all([
     readSettings(db, tenantId),
     db('connections').where({ tenantId, status: 'active' }).whereNotNull('channel').select('id', 'channel'),
-    Template.query(db).where({ tenantId }).whereIn('kind', ['points', 'voucher']),
+    Template.query(db)
+      .where({ tenantId })
+      .whereIn('kind', kinds === 'rewards' ? ['points', 'voucher'] : [kinds]),
   ]);
   return {
     channels: settings.delivery.channels,

@@ -1,4 +1,4 @@
-// Owns the member routes: upsert by external reference, get, and list with filters.
+// Owns the member routes: upsert by external reference, get, list with filters, and set a PIN.
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
@@ -6,6 +6,7 @@ import { mutate } from '../http/mutation.ts';
 import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { pageOf } from '../paging.ts';
+import { setPin } from './pin.ts';
 import { memberAnswer, memberFields, memberRef, memberStatus } from './schema.ts';
 import {
   getMember,
@@ -63,6 +64,31 @@ export const memberRoutes: ServerRoute[] = [
           paramsOf<{ externalRef: string }>(request).externalRef,
         ),
       ),
+  },
+  {
+    method: 'PUT',
+    path: '/v1/members/{externalRef}/pin',
+    options: {
+      ...answers('setMemberPin', { 204: 'Set' }),
+      description: "Set the member's redemption PIN (kept hashed, never shown)",
+      tags: ['api', 'members'],
+      auth: writers,
+      validate: {
+        params: refParams,
+        payload: Joi.object({
+          pin: Joi.string()
+            .pattern(/^\d{4,8}$/)
+            .required()
+            .description('4 to 8 digits'),
+        }).label('MemberPin'),
+      },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const { externalRef } = paramsOf<{ externalRef: string }>(request);
+        await setPin(trx, actorOf(request), externalRef, payloadOf<{ pin: string }>(request).pin);
+        return { status: 204, body: null };
+      }),
   },
   {
     method: 'GET',

@@ -43,8 +43,10 @@ const FIELDS = [
   'status',
 ] as const;
 
+// The PIN's hash never leaves the server.
 export function presentMember(row: Member) {
-  return row.toJSON();
+  const { pinHash: _p, ...shown } = row.toJSON() as Member & { pinHash?: string | null };
+  return shown;
 }
 
 function columns(input: MemberInput): Partial<MemberInput> {

@@ -20,6 +20,9 @@ export class Redemption extends TenantRow {
   declare validationMethod: ValidationMethod;
   declare status: RedemptionStatus;
   declare failureReason: string | null;
+  declare otpHash: string | null;
+  declare otpExpiresAt: Date | null;
+  declare validationAttempts: number;
   declare occurredAt: Date;
   declare createdAt: Date;
   declare updatedAt: Date;

@@ -1,8 +1,10 @@
 // Owns the redemption routes: record one (a partner for its own offers, or an admin), list and get them
-// (a partner key: its own), and a partner's UAT runs.
+// (a partner key: its own), validate pending ones by one-time code or PIN, and a partner's UAT runs.
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
+import type { ChannelSender } from '../delivery/channel.ts';
 import { actorOf, paramsOf, payloadOf, queryOf, scopeOf } from '../http/context.ts';
+import { errorReply } from '../http/errors.ts';
 import { mutate } from '../http/mutation.ts';
 import { answers } from '../http/openapi.ts';
 import { pageQuery } from '../http/pagination.ts';
@@ -18,6 +20,7 @@ import {
   recordRedemption,
 } from './service.ts';
 import { listUatRuns, presentUatRun, runUat, uatAnswer, uatInput } from './uat.ts';
+import { challenge, verify } from './validation.ts';
 
 const CHANNELS = ['online', 'in_store', 'app', 'call_centre'];
 const METHODS = ['otp', 'pin', 'qr', 'code', 'none'];
@@ -124,6 +127,72 @@ export const redemptionRoutes: ServerRoute[] = [
     },
     handler: async (request) =>
       presentRedemption(await findRedemption(request.server.app.db, scopeOf(request), idOf(request))),
+  },
+  {
+    method: 'POST',
+    path: '/v1/redemptions/challenges',
+    options: {
+      ...answers('challengeRedemption', {
+        201: Joi.object({
+          redemptionId: Joi.string().guid().required(),
+          channel: Joi.string().required(),
+          expiresAt: Joi.date().required(),
+        }).label('RedemptionChallenge'),
+      }),
+      description: 'Send the member a one-time code for a pending redemption validated by OTP',
+      notes: "Through the member's delivery channel (template kind otp); the code itself is never answered.",
+      tags,
+      auth: recorders,
+      validate: {
+        payload: Joi.object({ redemptionId: Joi.string().guid().required() }).label('ChallengeInput'),
+      },
+    },
+    handler: (request, h) => {
+      const { db, config, channelSender } = request.server.app;
+      return mutate(request, h, async (trx) => ({
+        status: 201,
+        body: await challenge(
+          trx,
+          { db, config, sender: channelSender as ChannelSender },
+          actorOf(request),
+          payloadOf<{ redemptionId: string }>(request).redemptionId,
+        ),
+      }));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/redemptions/{id}/verify',
+    options: {
+      ...answers('verifyRedemption', { 200: redemptionAnswer }),
+      description: 'Check the one-time code or PIN of a pending redemption',
+      notes:
+        '409 otp_invalid with details [{attemptsLeft}], otp_expired, or otp_attempts_exceeded (which fails the ' +
+        'redemption). A right code makes it successful and spends its voucher code.',
+      tags,
+      auth: recorders,
+      validate: {
+        params: idParams,
+        payload: Joi.object({
+          code: Joi.string()
+            .pattern(/^\d{4,8}$/)
+            .required(),
+        }).label('VerifyInput'),
+      },
+    },
+    handler: (request, h) =>
+      mutate(request, h, async (trx) => {
+        const verified = await verify(
+          trx,
+          request.server.app.config,
+          actorOf(request),
+          idOf(request),
+          payloadOf<{ code: string }>(request).code,
+        );
+        return verified.ok
+          ? { status: 200, body: presentRedemption(verified.redemption) }
+          : errorReply(verified.refusal);
+      }),
   },
   {
     method: 'POST',

@@ -29,7 +29,16 @@ export const tierToken = (tenantId: string, tier: string | null | undefined) =>
   tier ? `tier_${createHash('sha256').update(`${tenantId}:${tier}`).digest('hex').slice(0, 16)}` : null;
 
 export function presentRedemption(row: Redemption) {
-  const { tenantId: _t, memberId: _m, codeId: _c, tierToken, ...shown } = row.toJSON() as Redemption;
+  const {
+    tenantId: _t,
+    memberId: _m,
+    codeId: _c,
+    otpHash: _o,
+    otpExpiresAt: _e,
+    validationAttempts: _a,
+    tierToken,
+    ...shown
+  } = row.toJSON() as Redemption;
   return { ...shown, tier: tierToken };
 }
 

@@ -46,6 +46,8 @@ t.test('every default, with no variable set, has its parsed type and value', asy
     complaintSlaCron: '* * * * *',
     deliveryRetrySchedule: [30_000, 120_000, 600_000, 3_600_000, 14_400_000],
     deliveryConcurrency: 16,
+    otpTtlSeconds: 300,
+    otpMaxAttempts: 5,
     liveBufferBytes: 1_048_576,
     livePingSeconds: 30,
     roles: ['api', 'worker'],
