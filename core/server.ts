@@ -25,6 +25,7 @@ import { issuance } from './issuance/index.ts';
 import type { Jobs } from './jobs/jobs.ts';
 import { ledger } from './ledger/index.ts';
 import { live } from './live/index.ts';
+import { marketplace } from './marketplace/index.ts';
 import { members } from './members/index.ts';
 import { redemptions } from './redemptions/index.ts';
 import { tenancy } from './tenancy/index.ts';
@@ -79,6 +80,7 @@ export async function createServer({ config, db, logger, jobs }: ServerDeps): Pr
     complaints,
     delivery,
     redemptions,
+    marketplace,
   ]);
   documentErrors(server);
   await server.initialize();

@@ -97,24 +97,26 @@ export async function loadCodes(trx: Transaction, actor: Actor, offer: Offer, co
   return { loaded: codes.length };
 }
 
-// The oldest free code of the offer and denomination, now this issuance's; none when out of stock.
-// SKIP LOCKED: concurrent issuances each take a different code without waiting on one another.
+// The oldest free code of the offer and denomination, now this issuance's or this marketplace order's;
+// none when out of stock. SKIP LOCKED: concurrent takers each get a different code without waiting.
 export async function assignCode(
   trx: Transaction,
   offerId: string,
   denomination: number,
-  issuanceId: string,
+  owner: string | { orderId: string },
 ): Promise<Pick<VoucherCode, 'id' | 'code'> | undefined> {
   const oldestFree = VoucherCode.query(trx)
     .select('id')
     .where({ offerId, denomination })
     .whereNull('issuanceId')
+    .whereNull('orderId')
     .orderBy('createdAt')
     .limit(1)
     .forUpdate()
     .skipLocked();
+  const taker = typeof owner === 'string' ? { issuanceId: owner } : { orderId: owner.orderId };
   return VoucherCode.query(trx)
-    .patch({ issuanceId, assignedAt: trx.fn.now() as unknown as Date })
+    .patch({ ...taker, assignedAt: trx.fn.now() as unknown as Date })
     .where('id', oldestFree)
     .returning(['id', 'code'])
     .first();

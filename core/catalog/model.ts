@@ -69,6 +69,8 @@ export class Offer extends TenantRow {
   declare expiryDays: number | null;
   declare country: string | null;
   declare eligibility: Eligibility | null;
+  // Points per unit of the denomination: the marketplace's price. Without it the offer is not listed.
+  declare pointsPerUnit: number | string | null;
   declare createdAt: Date;
 }
 
@@ -79,6 +81,7 @@ export class VoucherCode extends TenantRow {
   declare denomination: number;
   declare code: string;
   declare issuanceId: string | null;
+  declare orderId: string | null;
   declare assignedAt: Date | null;
   declare voidedAt: Date | null;
   declare redeemedAt: Date | null;

@@ -18,9 +18,12 @@ export interface OfferInput {
   expiryDays?: number;
   country?: string;
   eligibility?: Eligibility | null;
+  pointsPerUnit?: number | null;
 }
 
-export type OfferChange = Partial<Pick<OfferInput, 'name' | 'denominations' | 'eligibility'>> & {
+export type OfferChange = Partial<
+  Pick<OfferInput, 'name' | 'denominations' | 'eligibility' | 'pointsPerUnit'>
+> & {
   expiryDays?: number | null;
   country?: string | null;
 };
@@ -31,7 +34,10 @@ export function denominationAllowed(denominations: Denominations, value: number)
   return value >= min && value <= max && (value - min) % step === 0;
 }
 
-export const presentOffer = (offer: Offer) => offer.toJSON();
+export function presentOffer(offer: Offer) {
+  const shown = offer.toJSON() as Offer;
+  return { ...shown, pointsPerUnit: shown.pointsPerUnit === null ? null : Number(shown.pointsPerUnit) };
+}
 
 export async function createOffer(trx: Transaction, actor: Actor, input: OfferInput): Promise<Offer> {
   await findPartner(trx, actor.scope, input.partnerId);
@@ -74,8 +80,8 @@ export async function offerStock(db: Database | Transaction, offerId: string) {
     .orderBy('denomination')
     .select(
       'denomination',
-      db.raw('count(*) FILTER (WHERE issuance_id IS NULL) AS available'),
-      db.raw('count(*) FILTER (WHERE issuance_id IS NOT NULL) AS assigned'),
+      db.raw('count(*) FILTER (WHERE issuance_id IS NULL AND order_id IS NULL) AS available'),
+      db.raw('count(*) FILTER (WHERE issuance_id IS NOT NULL OR order_id IS NOT NULL) AS assigned'),
     )
     .castTo<Array<{ denomination: number; available: string; assigned: string }>>();
   return rows.map((r) => ({

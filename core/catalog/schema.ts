@@ -57,6 +57,12 @@ export const stageMove = Joi.object({
 
 const amount = Joi.number().integer().min(1).max(100_000_000);
 
+const pointsPerUnit = Joi.number()
+  .greater(0)
+  .max(1_000_000)
+  .precision(4)
+  .description('points per unit of the denomination: the marketplace price (none: not in the marketplace)');
+
 export const denominations = Joi.alternatives()
   .try(
     Joi.object({ fixed: Joi.array().items(amount).min(1).max(100).unique().required() }),
@@ -86,6 +92,7 @@ export const offerChange = Joi.object({
   expiryDays: Joi.number().integer().min(1).max(3650).allow(null),
   country: countryCode.allow(null),
   eligibility: eligibility.allow(null),
+  pointsPerUnit: pointsPerUnit.allow(null),
 })
   .min(1)
   .label('OfferChange');
@@ -163,6 +170,7 @@ const offerFields = {
   expiryDays: nullable(Joi.number().integer()),
   country: nullable(Joi.string()),
   eligibility: nullable(Joi.object().unknown(true)),
+  pointsPerUnit: nullable(Joi.number()),
   createdAt: Joi.date().required(),
 };
 

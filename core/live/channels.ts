@@ -6,7 +6,14 @@ import { typeMatches } from '../events/types.ts';
 export const CHANNELS = {
   ledger: ['ledger.*'],
   issuances: ['issuance.*'],
-  redemptions: ['ledger.reserved', 'ledger.confirmed', 'ledger.released', 'ledger.debited', 'redemption.*'],
+  redemptions: [
+    'ledger.reserved',
+    'ledger.confirmed',
+    'ledger.released',
+    'ledger.debited',
+    'redemption.*',
+    'order.*',
+  ],
   deliveries: ['delivery.*'],
   campaigns: ['campaign.*'],
   // Background jobs: connector runs and bulk uploads.

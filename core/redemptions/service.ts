@@ -44,24 +44,33 @@ export function presentRedemption(row: Redemption) {
 
 interface CodeRow {
   id: string;
-  issuanceId: string | null;
+  // The issuance or marketplace order the code went to.
+  ownerId: string | null;
   voidedAt: Date | null;
   redeemedAt: Date | null;
   memberId: string | null;
   memberRef: string | null;
 }
 
-// The code, locked, with why it cannot be redeemed: never given out, voided, or redeemed (or held by a
-// pending redemption).
+// The code, locked, with its member (by reward or marketplace order) and why it cannot be redeemed:
+// never given out, voided, or redeemed (or held by a pending redemption).
 async function lockCode(trx: Transaction, offerId: string, code: string) {
   const row: CodeRow | undefined = await trx('voucherCodes as v')
     .leftJoin('issuances as i', 'i.id', 'v.issuanceId')
+    .leftJoin('marketplaceOrders as o', 'o.id', 'v.orderId')
     .where({ 'v.offerId': offerId, 'v.code': code })
     .forUpdate('v')
-    .first('v.id', 'v.issuanceId', 'v.voidedAt', 'v.redeemedAt', 'i.memberId', 'i.memberRef');
+    .first(
+      'v.id',
+      trx.raw('coalesce(v.issuance_id, v.order_id) AS owner_id'),
+      'v.voidedAt',
+      'v.redeemedAt',
+      trx.raw('coalesce(i.member_id, o.member_id) AS member_id'),
+      trx.raw('coalesce(i.member_ref, o.member_ref) AS member_ref'),
+    );
   if (!row) throw domainError(404, 'code_not_found', 'The offer has no such code');
   const held = await trx('redemptions').where({ codeId: row.id, status: 'pending' }).first('id');
-  const status = !row.issuanceId
+  const status = !row.ownerId
     ? 'unassigned'
     : row.voidedAt
       ? 'voided'

@@ -239,7 +239,7 @@ async function stockOf(trx: Transaction, uploadId: string, campaignId: string, o
   const { rows } = await trx.raw(
     `SELECT r.amount AS denomination, count(*)::int AS needed,
             (SELECT count(*)::int FROM voucher_codes v WHERE v.offer_id = ? AND v.denomination = r.amount
-               AND v.issuance_id IS NULL) AS free
+               AND v.issuance_id IS NULL AND v.order_id IS NULL) AS free
        FROM upload_rows r WHERE r.upload_id = ? AND r.campaign_id = ? AND r.status = 'valid'
       GROUP BY r.amount ORDER BY r.amount`,
     [offerId, uploadId, campaignId],
