@@ -93,6 +93,9 @@ export interface Config {
   deliveryConcurrency: number;
   otpTtlSeconds: number;
   otpMaxAttempts: number;
+  reconciliationCron: string;
+  retentionCron: string;
+  redemptionRollupCron: string;
 }
 
 const cronExpression = Joi.string().custom((value: string, helpers) =>
@@ -183,6 +186,9 @@ const variables = {
   TESSERA_DELIVERY_CONCURRENCY: ['deliveryConcurrency', int(1, 500), '16'],
   TESSERA_OTP_TTL_SECONDS: ['otpTtlSeconds', int(30, 3600), '300'],
   TESSERA_OTP_MAX_ATTEMPTS: ['otpMaxAttempts', int(1, 20), '5'],
+  TESSERA_RECONCILIATION_CRON: ['reconciliationCron', cronExpression, '0 3 1 * *'],
+  TESSERA_RETENTION_CRON: ['retentionCron', cronExpression, '30 2 * * *'],
+  TESSERA_REDEMPTION_ROLLUP_CRON: ['redemptionRollupCron', cronExpression, '*/10 * * * *'],
   TESSERA_ROLES: [
     'roles',
     Joi.array().items(Joi.string().valid('api', 'worker')).min(1).single(),

@@ -23,6 +23,9 @@ export class Redemption extends TenantRow {
   declare otpHash: string | null;
   declare otpExpiresAt: Date | null;
   declare validationAttempts: number;
+  // The code's denomination, when redeemed by code.
+  declare amount: number | null;
+  declare anonymisedAt: Date | null;
   declare occurredAt: Date;
   declare createdAt: Date;
   declare updatedAt: Date;

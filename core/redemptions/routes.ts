@@ -53,6 +53,7 @@ export const redemptionAnswer = Joi.object({
   offerId: Joi.string().guid().required(),
   partnerId: Joi.string().guid().required(),
   memberRef: nullable(Joi.string()),
+  amount: nullable(Joi.number().integer()).description("the code's denomination"),
   tier: nullable(Joi.string()).description("the member's tier as a token (the same tier, the same token)"),
   channel: Joi.string().required(),
   location: nullable(Joi.string()),

@@ -44,6 +44,7 @@ export function presentRedemption(row: Redemption) {
 
 interface CodeRow {
   id: string;
+  denomination: number;
   // The issuance or marketplace order the code went to.
   ownerId: string | null;
   voidedAt: Date | null;
@@ -62,6 +63,7 @@ async function lockCode(trx: Transaction, offerId: string, code: string) {
     .forUpdate('v')
     .first(
       'v.id',
+      'v.denomination',
       trx.raw('coalesce(v.issuance_id, v.order_id) AS owner_id'),
       'v.voidedAt',
       'v.redeemedAt',
@@ -105,6 +107,7 @@ export async function recordRedemption(trx: Transaction, actor: Actor, input: Re
       offerId: offer.id,
       partnerId: offer.partnerId,
       codeId: code?.id ?? null,
+      amount: code?.denomination ?? null,
       memberId: member?.id ?? null,
       memberRef,
       tierToken: tierToken(scope.tenantId, member?.tier),

@@ -13,12 +13,14 @@ export interface Settings {
   uploads: { makerChecker: boolean };
   delivery: { channels: Channel[] };
   complaints: { slaMinutes: Record<Priority, number> };
+  redemptions: { retentionDays: number };
 }
 
 const DEFAULTS: Settings = {
   uploads: { makerChecker: false },
   delivery: { channels: ['sms', 'email', 'whatsapp'] },
   complaints: { slaMinutes: { P1: 60, P2: 120, P3: 720, P4: 1440 } },
+  redemptions: { retentionDays: 730 },
 };
 
 const minutes = Joi.number().integer().min(1).max(525_600);
@@ -41,6 +43,13 @@ export const settingsChange = Joi.object({
       'minutes to resolve a complaint, by priority',
     ),
   }),
+  redemptions: Joi.object({
+    retentionDays: Joi.number()
+      .integer()
+      .min(1)
+      .max(36_500)
+      .description("days a redemption keeps its member's details; its counts stay in the daily aggregates"),
+  }),
 })
   .min(1)
   .label('SettingsChange');
@@ -53,6 +62,7 @@ export const settingsAnswer = Joi.object({
       .pattern(/^P[1-4]$/, Joi.number())
       .required(),
   }).required(),
+  redemptions: Joi.object({ retentionDays: Joi.number().integer().required() }).required(),
 }).label('Settings');
 
 type Stored = Record<string, unknown>;
