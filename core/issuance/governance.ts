@@ -14,7 +14,9 @@ export type Refusal =
   | 'campaign_not_active'
   | 'campaign_cap_reached'
   | 'budget_exhausted'
-  | 'member_cap_reached';
+  | 'member_cap_reached'
+  // The voucher's partner or offer is not for this member.
+  | 'not_eligible';
 
 export interface CampaignCounters {
   id: string;

@@ -8,6 +8,7 @@ import { type Queryable, rowsOf, type Transaction } from '../db/database.ts';
 import { domainError, notFound } from '../errors.ts';
 import { INSERT_EVENTS } from '../events/outbox.ts';
 import { moveBy } from '../ledger/transfers.ts';
+import { type Eligibility, isEligible } from '../members/eligibility.ts';
 import { decodeCursor, isString, toPage } from '../paging.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
 import {
@@ -96,6 +97,21 @@ async function moveTo(
   );
 }
 
+// A voucher's partner and offer say who they are for (segments, tiers, countries, HR attributes); a
+// member outside their rules is not given one. Most have no rules: then one read, no member.
+async function voucherFor(trx: Transaction, offerId: string, memberId: string): Promise<boolean> {
+  const rules = await trx('offers as o')
+    .join('partners as p', 'p.id', 'o.partnerId')
+    .where('o.id', offerId)
+    .first('o.eligibility as offer', 'p.eligibility as partner');
+  const applying = [rules?.offer, rules?.partner].filter(Boolean) as Eligibility[];
+  if (!applying.length) return true;
+  const member = await trx('members')
+    .where({ id: memberId })
+    .first('segments', 'tier', 'country', 'attributes');
+  return applying.every((rule) => isEligible(rule, member));
+}
+
 // A voucher's partner must be live: a suspended partner's offers give no codes.
 async function partnerStage(trx: Transaction, offerId: string): Promise<string | undefined> {
   const row = await trx('offers as o')
@@ -166,6 +182,8 @@ export async function issue(
   const { campaign, member, upload } = input;
   if (await memberCapReached(trx, campaign, member.id)) return { ok: false, refusal: 'member_cap_reached' };
   const reward = upload?.reward ?? campaign.reward;
+  if (reward.type === 'voucher' && !(await voucherFor(trx, reward.offerId, member.id)))
+    return { ok: false, refusal: 'not_eligible' };
   const cost = upload?.cost ?? campaign.rewardCost;
   const approved = campaign.approval === 'auto' || upload !== undefined;
   // An automatic points reward cannot fail once its share is taken: it is counted as spent at once.

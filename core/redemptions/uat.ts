@@ -65,8 +65,10 @@ async function flow(sandbox: Transaction, actor: Actor, offer: Offer, method: Va
   };
   const { tenantId } = actor.scope;
   try {
-    // The partner counts as live inside the sandbox only: its offer can give a code there.
-    await sandbox('partners').where({ id: offer.partnerId }).update({ stage: 'live' });
+    // Inside the sandbox only, the partner counts as live and its rules let the sandbox member in: the run
+    // tests the redemption flow, and eligibility has its own gate.
+    await sandbox('partners').where({ id: offer.partnerId }).update({ stage: 'live', eligibility: null });
+    await sandbox('offers').where({ id: offer.id }).update({ eligibility: null });
     const member = await step('sandbox_member', async () => {
       const ref = `uat-${randomBytes(6).toString('hex')}`;
       const [row] = await sandbox('members')

@@ -152,7 +152,11 @@ t.test('a partner from profile to live', async (t) => {
   );
 
   t.equal((await app.api('POST', `/v1/campaigns/${campaign.body.id}/activate`)).status, 200);
-  const post = eventPoster(app);
+  const poster = eventPoster(app);
+  const inIndia = { member: { name: 'Driver', country: 'IN' } };
+  const post = (ref: string, when: string) => poster(ref, when, {}, inIndia);
+  const abroad = await poster('driver-0', day(1), {}, { member: { name: 'Driver', country: 'AE' } });
+  t.match(abroad.outcomes[0], { outcome: 'not_eligible' }, "outside the partner's eligibility: no voucher");
   const first = await post('driver-1', day(1));
   t.equal(first.outcomes[0].issuance.status, 'fulfilled');
   t.match((await move(id, 'suspended')).body, { stage: 'suspended' });
