@@ -50,21 +50,22 @@ export const onboardingRoutes: ServerRoute[] = [
         'profiling → offer_setup → eligibility → uat → live, and live ⇄ suspended. 409 invalid_transition ' +
         'for any other move; 409 onboarding_incomplete with one detail per unmet gate; 409 ' +
         'four_eyes_required when the key that moved it to uat takes it live. The first time it goes live ' +
-        "the answer carries the partner's first API key, shown once.",
+        "the answer carries the partner's first API key, shown once (a replay answers `key: null`).",
       tags,
       auth: admins,
       validate: { params: idParams, payload: stageMove },
     },
     handler: (request, h) =>
-      mutate(request, h, async (trx) => ({
-        status: 200,
-        body: await moveStage(
-          trx,
-          actorOf(request),
-          idOf(request),
-          payloadOf<{ stage: PartnerStage }>(request).stage,
-        ),
-      })),
+      mutate(request, h, async (trx) => {
+        const { stage } = payloadOf<{ stage: PartnerStage }>(request);
+        const body = await moveStage(trx, actorOf(request), idOf(request), stage);
+        // A replay (same Idempotency-Key) answers the key as null: it is never stored.
+        return {
+          status: 200,
+          body,
+          replay: body.apiKey ? { ...body, apiKey: { ...body.apiKey, key: null } } : body,
+        };
+      }),
   },
   {
     method: 'PATCH',

@@ -135,7 +135,7 @@ export const stageAnswer = partnerAnswer
   .keys({
     apiKey: Joi.object({
       id: Joi.string().guid().required(),
-      key: Joi.string().required(),
+      key: Joi.string().allow(null).required(),
       name: Joi.string().required(),
       role: Joi.string().valid('partner').required(),
     })

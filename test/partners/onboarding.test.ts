@@ -135,8 +135,17 @@ t.test('a partner from profile to live', async (t) => {
   t.equal(sameKey.status, 409);
   t.equal(sameKey.body.error.code, 'four_eyes_required');
   const otherAdmin = await app.keyFor('admin');
-  const live = await move(id, 'live', otherAdmin);
+  const goLive = () =>
+    app.api('POST', `/v1/partners/${id}/stage`, {
+      body: { stage: 'live' },
+      key: otherAdmin,
+      headers: { 'idempotency-key': 'go-live' },
+    });
+  const live = await goLive();
   t.equal(live.status, 200, JSON.stringify(live.body));
+  const replayed = await goLive();
+  t.equal(replayed.body.apiKey.key, null, 'a replay does not show the key again');
+  t.equal(replayed.body.apiKey.id, live.body.apiKey.id);
   t.match(live.body, { stage: 'live', wentLiveAt: String, apiKey: { role: 'partner', key: String } });
   const partnerApi = apiClient(app.url, live.body.apiKey.key);
   t.equal((await partnerApi('GET', `/v1/partners/${id}`)).body.name, 'FuelMart', 'the first key works');
