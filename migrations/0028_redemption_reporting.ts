@@ -8,6 +8,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     ALTER TABLE redemptions ADD COLUMN amount integer, ADD COLUMN anonymised_at timestamptz;
     CREATE INDEX redemptions_updated ON redemptions (tenant_id, updated_at);
+    CREATE INDEX redemptions_pending ON redemptions (tenant_id) WHERE status = 'pending';
 
     CREATE TABLE redemption_daily (
       tenant_id uuid NOT NULL REFERENCES tenants (id),

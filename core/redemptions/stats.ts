@@ -70,6 +70,7 @@ export async function redemptionStats(db: Queryable, scope: Scope, query: StatsQ
   const key = GROUPS[query.groupBy];
   const { rows } = await db.raw(
     `WITH w AS (SELECT coalesce((SELECT until FROM redemption_rollup WHERE tenant_id = :tenant), '-infinity') AS until),
+     -- The rows not yet in the aggregates, read by index: changed since the watermark, or still pending.
      counted AS (
        SELECT day, partner_id, offer_id, channel, tier_token, validation_method, status, count, amount
          FROM redemption_daily
@@ -78,9 +79,11 @@ export async function redemptionStats(db: Queryable, scope: Scope, query: StatsQ
        UNION ALL
        SELECT CAST(r.occurred_at AT TIME ZONE 'UTC' AS date), r.partner_id, r.offer_id, r.channel, r.tier_token,
               r.validation_method, r.status, 1, coalesce(r.amount, 0)
-         FROM redemptions r, w
-        WHERE r.tenant_id = :tenant AND (r.updated_at >= w.until OR r.status = 'pending')
-          AND r.occurred_at >= CAST(:from AS date) AND r.occurred_at < CAST(:to AS date)
+         FROM (SELECT r.* FROM redemptions r, w
+                WHERE r.tenant_id = :tenant AND r.updated_at >= w.until AND r.status <> 'pending'
+               UNION ALL
+               SELECT * FROM redemptions WHERE tenant_id = :tenant AND status = 'pending') r
+        WHERE r.occurred_at >= CAST(:from AS date) AND r.occurred_at < CAST(:to AS date)
           AND (CAST(:partner AS uuid) IS NULL OR r.partner_id = CAST(:partner AS uuid)))
      SELECT ${key} AS key, sum(count) AS redemptions,
             coalesce(sum(count) FILTER (WHERE status = 'successful'), 0) AS successful,

@@ -42,13 +42,13 @@ async function seed(url: string) {
       await db.raw(
         `INSERT INTO redemptions (tenant_id, offer_id, partner_id, member_ref, tier_token, channel, validation_method,
                                   status, amount, store_id, occurred_at, updated_at)
-         SELECT ?, o.id, o.partner_id, 'member-' || (g % 50000),
+         SELECT CAST(? AS uuid), o.id, o.partner_id, 'member-' || (g % 50000),
                 'tier_' || (g % 4), (ARRAY['online','in_store','app','call_centre'])[1 + g % 4],
                 (ARRAY['otp','pin','qr','code','none'])[1 + g % 5],
                 CASE WHEN g % 20 = 0 THEN 'failed' ELSE 'successful' END,
                 (ARRAY[100, 500, 1000])[1 + g % 3], 'S-' || (g % 300),
-                now() - make_interval(secs => (g % (90 * 86400))), now() - interval '1 hour'
-           FROM generate_series(?, ?) g
+                now() - make_interval(secs => ((CAST(g AS bigint) * 7919) % (90 * 86400))), now() - interval '1 hour'
+           FROM generate_series(CAST(? AS integer), CAST(? AS integer)) g
            JOIN (SELECT row_number() OVER () - 1 AS n, id, partner_id FROM (VALUES ${offers
              .map(() => '(CAST(? AS uuid), CAST(? AS uuid))')
              .join(', ')}) v(id, partner_id)) o ON o.n = g % 50`,
@@ -140,10 +140,11 @@ async function copyCeiling(url: string) {
 const postgres = await startTestPostgres(true);
 const database = await createTestDatabase(postgres.adminUrl, postgres.template);
 try {
-  process.stdout.write(`Writing ${ROWS} redemptions...\n`);
-  const tenantId = await seed(database.url);
+  // The server makes the default tenant the rows belong to.
   const { server, adminKey } = await benchServer(database.url);
   try {
+    process.stdout.write(`Writing ${ROWS} redemptions...\n`);
+    const tenantId = await seed(database.url);
     const pid = server.child.pid as number;
     const fromRows = await statsLatency(server.url, adminKey);
     const db = openDatabase(database.url, 2);
