@@ -55,7 +55,7 @@ async function uatPassed(db: Queryable, partnerId: string): Promise<boolean> {
 
 // What stands between the partner and `target`: one entry per unmet gate.
 export async function unmetGates(db: Queryable, partner: Partner, target: PartnerStage): Promise<Gate[]> {
-  const reach = ORDER.indexOf(target === 'suspended' ? 'live' : target);
+  const reach = ORDER.indexOf(target);
   const gates: Array<[number, string, string, () => Promise<boolean> | boolean]> = [
     [
       1,
@@ -92,7 +92,9 @@ export async function moveStage(trx: Transaction, actor: Actor, id: string, targ
   await trx('partners').where({ id }).forUpdate().first('id');
   if (!TRANSITIONS[partner.stage].includes(target))
     throw domainError(409, 'invalid_transition', `A partner in ${partner.stage} cannot move to ${target}`);
-  const unmet = partner.stage === 'suspended' ? [] : await unmetGates(trx, partner, target);
+  // Suspending, and resuming a suspended partner, pass no gates: they were passed on the way to live.
+  const gated = partner.stage !== 'suspended' && target !== 'suspended';
+  const unmet = gated ? await unmetGates(trx, partner, target) : [];
   if (unmet.length)
     throw domainError(409, 'onboarding_incomplete', `The partner cannot move to ${target} yet`, unmet);
   if (partner.stage === 'uat' && target === 'live' && partner.uatKeyId === actor.scope.keyId)

@@ -168,12 +168,27 @@ t.test('a partner from profile to live', async (t) => {
   t.match(abroad.outcomes[0], { outcome: 'not_eligible' }, "outside the partner's eligibility: no voucher");
   const first = await post('driver-1', day(1));
   t.equal(first.outcomes[0].issuance.status, 'fulfilled');
-  t.match((await move(id, 'suspended')).body, { stage: 'suspended' });
+  const empty = await app.api('POST', '/v1/offers', {
+    body: {
+      partnerId: id,
+      name: 'Empty card',
+      type: 'gift_card',
+      currency: 'INR',
+      denominations: { fixed: [100] },
+    },
+  });
+  const failing = await app.api('POST', `/v1/partners/${id}/uat-runs`, { body: { offerId: empty.body.id } });
+  t.equal(failing.body.passed, false);
+  t.match(
+    (await move(id, 'suspended')).body,
+    { stage: 'suspended' },
+    'a failed later run does not hold back suspension',
+  );
   const suspended = await post('driver-2', day(1));
   const failed = await app.api('GET', `/v1/issuances/${suspended.outcomes[0].issuance.id}`);
   t.match(failed.body, { status: 'failed', failureReason: 'partner_suspended' });
   const resumed = await move(id, 'live');
-  t.equal(resumed.status, 200);
+  t.equal(resumed.status, 200, 'resuming passes no gates');
   t.notOk(resumed.body.apiKey, 'the first key is given once');
   t.equal((await post('driver-3', day(1))).outcomes[0].issuance.status, 'fulfilled');
   const stats = (await app.api('GET', `/v1/campaigns/${campaign.body.id}`)).body.stats;
