@@ -20,7 +20,7 @@ import {
   recordRedemption,
 } from './service.ts';
 import { listUatRuns, presentUatRun, runUat, uatAnswer, uatInput } from './uat.ts';
-import { challenge, verify } from './validation.ts';
+import { keepChallenge, sendChallenge, verify } from './validation.ts';
 
 const CHANNELS = ['online', 'in_store', 'app', 'call_centre'];
 const METHODS = ['otp', 'pin', 'qr', 'code', 'none'];
@@ -148,16 +148,18 @@ export const redemptionRoutes: ServerRoute[] = [
         payload: Joi.object({ redemptionId: Joi.string().guid().required() }).label('ChallengeInput'),
       },
     },
-    handler: (request, h) => {
+    handler: async (request, h) => {
       const { db, config, channelSender } = request.server.app;
+      const actor = actorOf(request);
+      const { redemptionId } = payloadOf<{ redemptionId: string }>(request);
+      const sent = await sendChallenge(
+        { db, config, sender: channelSender as ChannelSender },
+        actor,
+        redemptionId,
+      );
       return mutate(request, h, async (trx) => ({
         status: 201,
-        body: await challenge(
-          trx,
-          { db, config, sender: channelSender as ChannelSender },
-          actorOf(request),
-          payloadOf<{ redemptionId: string }>(request).redemptionId,
-        ),
+        body: await keepChallenge(trx, actor, sent),
       }));
     },
   },

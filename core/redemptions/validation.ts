@@ -5,7 +5,7 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type Boom from '@hapi/boom';
 import type { Config } from '../config.ts';
-import type { Database, Transaction } from '../db/database.ts';
+import type { Database, Queryable, Transaction } from '../db/database.ts';
 import type { ChannelSender } from '../delivery/channel.ts';
 import { sendOneTimeCode } from '../delivery/one-time.ts';
 import { domainError } from '../errors.ts';
@@ -19,8 +19,8 @@ const otpHash = (redemptionId: string, otp: string) =>
 
 const sameHash = (a: string, b: string) => timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 
-async function pendingFor(trx: Transaction, actor: Actor, id: string, method?: 'otp' | 'pin') {
-  const row = await findRedemption(trx, actor.scope, id, true);
+async function pendingFor(db: Queryable, actor: Actor, id: string, method?: 'otp' | 'pin', lock = true) {
+  const row = await findRedemption(db, actor.scope, id, lock);
   if (row.status !== 'pending')
     throw domainError(409, 'redemption_not_pending', `The redemption is ${row.status}`, [
       { status: row.status },
@@ -35,25 +35,40 @@ async function pendingFor(trx: Transaction, actor: Actor, id: string, method?: '
   return row;
 }
 
-// A new one-time code for the pending redemption, sent to the member; the code is never answered.
-export async function challenge(
-  trx: Transaction,
+export interface SentChallenge {
+  redemptionId: string;
+  otp: string;
+  channel: string;
+  expiresAt: Date;
+}
+
+// Sends a new one-time code for the pending redemption before anything is written, so that a slow
+// provider holds no transaction open; the code counts once keepChallenge has stored its hash.
+export async function sendChallenge(
   deps: { db: Database; config: Config; sender: ChannelSender },
   actor: Actor,
   redemptionId: string,
-) {
-  const row = await pendingFor(trx, actor, redemptionId, 'otp');
-  const member = await trx('members')
+): Promise<SentChallenge> {
+  const row = await pendingFor(deps.db, actor, redemptionId, 'otp', false);
+  const member = await deps
+    .db('members')
     .where({ id: row.memberId as string })
     .first();
   const otp = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const expiresAt = new Date(Date.now() + deps.config.otpTtlSeconds * 1000);
   const sent = await sendOneTimeCode(deps.db, deps.sender, row.tenantId, member, otp);
   if (!sent.ok) throw domainError(409, 'otp_undeliverable', `The code could not be sent: ${sent.reason}`);
+  return { redemptionId: row.id, otp, channel: sent.channel, expiresAt };
+}
+
+// Stores the sent code's hash (replacing an earlier code) if the redemption is still pending; the code
+// itself is never answered.
+export async function keepChallenge(trx: Transaction, actor: Actor, sent: SentChallenge) {
+  const row = await pendingFor(trx, actor, sent.redemptionId, 'otp');
   await trx('redemptions')
     .where({ id: row.id })
-    .update({ otpHash: otpHash(row.id, otp), otpExpiresAt: expiresAt, updatedAt: trx.fn.now() });
-  return { redemptionId: row.id, channel: sent.channel, expiresAt };
+    .update({ otpHash: otpHash(row.id, sent.otp), otpExpiresAt: sent.expiresAt, updatedAt: trx.fn.now() });
+  return { redemptionId: row.id, channel: sent.channel, expiresAt: sent.expiresAt };
 }
 
 async function settle(trx: Transaction, row: Redemption, status: 'successful' | 'failed', reason?: string) {

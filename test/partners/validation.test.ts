@@ -64,6 +64,24 @@ t.test('one-time codes and PINs', async (t) => {
     t.same(again.body.error.details, [{ status: 'redeemed' }], 'the code is spent');
   });
 
+  await t.test('a member no channel reaches gets no code', async (t) => {
+    await app.api('PUT', '/v1/members/eve', { body: { name: 'Eve' } });
+    const redemption = (
+      await partner('POST', '/v1/redemptions', {
+        body: { offerId, memberRef: 'eve', channel: 'app', validationMethod: 'otp', status: 'pending' },
+      })
+    ).body;
+    const refused = await partner('POST', '/v1/redemptions/challenges', {
+      body: { redemptionId: redemption.id },
+    });
+    t.equal(refused.status, 409);
+    t.equal(refused.body.error.code, 'otp_undeliverable');
+    const early = await partner('POST', `/v1/redemptions/${redemption.id}/verify`, {
+      body: { code: '123456' },
+    });
+    t.equal(early.body.error.code, 'otp_not_sent');
+  });
+
   await t.test('an expired code', async (t) => {
     const redemption = await pending(await voucherOf('bo'), 'otp');
     await partner('POST', '/v1/redemptions/challenges', { body: { redemptionId: redemption.id } });
