@@ -15,8 +15,9 @@ export interface FakeTwilio {
   failNext: Array<{ status: number; retryAfter?: string }>;
   // Each accepted message's sid and the status callback it asked for.
   accepted: Array<{ sid: string; to: string; statusCallback: string | undefined }>;
-  // Milliseconds each Messages request takes.
+  // Milliseconds each Messages request takes, and how many have arrived (counted before that wait).
   delayMs: number;
+  arrived: number;
   // Posts a status callback for an accepted message, signed as Twilio signs it (or with `token`).
   report: (sid: string, status: string, options?: { errorCode?: string; token?: string }) => Promise<number>;
   // Hears each accepted message's recipient as it arrives (benchmarks time them).
@@ -50,6 +51,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     failNext: [] as Array<{ status: number; retryAfter?: string }>,
     accepted: [] as FakeTwilio['accepted'],
     delayMs: 0,
+    arrived: 0,
     onReceive: null as FakeTwilio['onReceive'],
   };
   const server = http.createServer(async (request, response) => {
@@ -66,6 +68,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       return answer(200, { sid: fake.accountSid, status: 'active' });
     if (request.method !== 'POST' || request.url !== `${base}/Messages.json`)
       return answer(404, error(20404, 'The requested resource was not found', 404));
+    if (request.url?.endsWith('/Messages.json')) fake.arrived += 1;
     if (fake.delayMs) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
     const failing = fake.failNext.shift();
     if (failing)
@@ -121,6 +124,9 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     },
     set onReceive(hook: FakeTwilio['onReceive']) {
       fake.onReceive = hook;
+    },
+    get arrived() {
+      return fake.arrived;
     },
     get delayMs() {
       return fake.delayMs;
