@@ -106,3 +106,13 @@ export async function applyWaitingReports(
     .orderBy('receivedAt');
   for (const report of waiting) await apply(trx, config, report);
 }
+
+// How long a report is kept: one still waiting by then reports on a send that was never recorded.
+export const REPORT_KEPT_DAYS = 30;
+
+export async function purgeReports(db: Database) {
+  const purged = await db('deliveryReports')
+    .where('receivedAt', '<', db.raw(`now() - make_interval(days => ${REPORT_KEPT_DAYS})`))
+    .delete();
+  return { purged };
+}

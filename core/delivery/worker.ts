@@ -1,6 +1,7 @@
 // Owns delivery's background work, declared for processes with the `worker` role: the fan-out that
-// makes deliveries of fulfilled rewards, and the dispatcher that sends them (TESSERA_DELIVERY_CONCURRENCY
-// at once) through the tenant's providers and records the outcomes in batches.
+// makes deliveries of fulfilled rewards, the dispatcher that sends them (TESSERA_DELIVERY_CONCURRENCY
+// at once) through the tenant's providers and records the outcomes in batches, and the daily purge of
+// providers' status reports older than 30 days.
 import type { Server } from '@hapi/hapi';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
@@ -11,6 +12,7 @@ import { nextSend, readTenantDelivery, type TenantDelivery } from './compose.ts'
 import { fanOutDeliveries } from './fanout.ts';
 import { type ClaimedDelivery, claimDue, WAKE_CHANNEL } from './queue.ts';
 import { recordOutcomes, type SendOutcome } from './record.ts';
+import { purgeReports } from './reports.ts';
 
 // How long a tenant's providers, order and templates are reused by a dispatcher.
 const TENANT_KEPT_MS = 2_000;
@@ -63,6 +65,7 @@ export function declareDeliveryJobs(server: Server) {
       return startDispatcher(db, deliveryQueue(db, config, sender), logger);
     },
   });
+  jobs.schedule({ name: 'delivery-report-purge', cron: '0 4 * * *', run: purgeReports });
   jobs.service({
     name: 'delivery-fanout',
     role: 'worker',

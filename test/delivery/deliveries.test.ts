@@ -3,6 +3,7 @@
 // (Twilio's and WhatsApp's, out of order, repeated and forged), delivery.* events on the outbox and the
 // live feed's `deliveries` channel, and the issuance's view of its message.
 import t from 'tap';
+import { purgeReports } from '../../core/delivery/reports.ts';
 import { activeCampaign, day, eventPoster } from '../helpers/campaigns.ts';
 import { APP_SECRET, startDeliveryTessera, VERIFY_TOKEN, waitForDelivery } from '../helpers/delivery.ts';
 import { connectLive } from '../helpers/live.ts';
@@ -172,4 +173,20 @@ t.test('WhatsApp: the handshake, signed status webhooks, a report before its sen
     (d) => d.status === 'delivered',
   );
   t.match(early, { channel: 'whatsapp', deliveredAt: String });
+
+  // Reports are kept 30 days, then purged by the daily schedule.
+  const old = new Date(Date.now() - 31 * 86_400_000);
+  await app.db('deliveryReports').insert({
+    connectionId: connections.whatsapp,
+    providerId: 'wamid.old',
+    status: 'delivered',
+    receivedAt: old,
+  });
+  const kept = await app.db('deliveryReports').count('* as n').first();
+  t.same(await purgeReports(app.db), { purged: 1 });
+  t.equal(
+    Number((await app.db('deliveryReports').count('* as n').first())?.n),
+    Number(kept?.n) - 1,
+    'recent reports stay',
+  );
 });
