@@ -150,6 +150,8 @@ export interface Connector<C = Record<string, unknown>, K = Record<string, unkno
   channel?: {
     name: 'sms' | 'email' | 'whatsapp';
     send: (ctx: ChannelContext<C, K>, message: OutgoingMessage) => Promise<SendResult>;
+    // Ends what sends keep open between messages (pooled connections), when the server stops.
+    close?: () => void;
   };
   // A connector fed by files (an HR system's export, a POS journal): the media types it reads.
   files?: { types: string[]; take: (ctx: FileContext<C, K>) => Promise<void> };

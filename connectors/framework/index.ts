@@ -43,6 +43,9 @@ export const connectors: Plugin<void> = {
     server.route(connectionRoutes(state, config.inboundMaxBytes, config.connectionFileMaxBytes));
     server.app.inboundParser = (connectionId, body) => parseInbound(server.app.db, state, connectionId, body);
     server.app.channelSender = channelSender(server.app, state);
+    server.events.on('stop', () => {
+      for (const connector of state.registry.all()) connector.channel?.close?.();
+    });
     // The document Salesforce External Services registers; its server is where Salesforce reaches Tessera.
     server.route({
       method: 'GET',

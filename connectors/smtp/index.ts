@@ -10,6 +10,7 @@ import {
   ConnectorError,
   type WriteBackContext,
 } from '../framework/connector.ts';
+import { closeAll, pooledTransport, transportOptions } from './pool.ts';
 
 export interface SmtpConfig {
   host: string;
@@ -34,18 +35,8 @@ const configSchema = Joi.object({
 
 const credentialsSchema = Joi.object({ user: Joi.string().required(), pass: Joi.string().required() });
 
-function transportOf({ connection }: Context) {
-  const { host, port, secure, timeoutMs } = connection.config;
-  return nodemailer.createTransport({
-    host,
-    port,
-    secure,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    ...(connection.credentials && { auth: connection.credentials }),
-  });
-}
+// The check's own transport: one login, then closed.
+const transportOf = ({ connection }: Context) => nodemailer.createTransport(transportOptions(connection));
 
 type SmtpError = Error & { responseCode?: number; code?: string; response?: string };
 
@@ -63,7 +54,7 @@ async function send(
   ctx: ChannelContext<SmtpConfig, SmtpCredentials>,
   message: OutgoingMessage,
 ): Promise<SendResult> {
-  const transport = transportOf(ctx);
+  const transport = pooledTransport(ctx.connection);
   try {
     const info = await transport.sendMail({
       from: ctx.connection.config.from,
@@ -72,7 +63,7 @@ async function send(
       text: message.text,
       ...(message.html && { html: message.html }),
     });
-    if (info.accepted.length === 0)
+    if ((info.accepted ?? []).length === 0)
       return {
         ok: false,
         transient: false,
@@ -82,8 +73,6 @@ async function send(
     return { ok: true, providerId: info.messageId };
   } catch (error) {
     return failure(error as SmtpError);
-  } finally {
-    transport.close();
   }
 }
 
@@ -106,5 +95,5 @@ export const smtp: Connector<SmtpConfig, SmtpCredentials> = {
       transport.close();
     }
   },
-  channel: { name: 'email', send },
+  channel: { name: 'email', send, close: closeAll },
 };

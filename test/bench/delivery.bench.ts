@@ -312,6 +312,7 @@ try {
     ].join('\n'),
   );
 } finally {
+  smtpConnector.channel?.close?.();
   await Promise.all([twilio.close(), whatsapp.close(), ...closers.map((close) => close())]);
   await database.drop();
   await postgres.stop();

@@ -23,6 +23,8 @@ const connection = (port: number, credentials: { user: string; pass: string } | 
 
 t.test('email through a real SMTP server', async (t) => {
   const { port, received } = await smtpServer(t);
+  // Sends share pooled connections; the server's stop would close them, here the test does.
+  t.teardown(() => smtp.channel?.close?.());
   const send = smtp.channel?.send as NonNullable<typeof smtp.channel>['send'];
   const ctx = {
     callbackUrl: null,
