@@ -214,7 +214,15 @@ export const redemptionRoutes: ServerRoute[] = [
     handler: (request, h) =>
       mutate(request, h, async (trx) => ({
         status: 201,
-        body: presentUatRun(await runUat(trx, actorOf(request), idOf(request), payloadOf(request) ?? {})),
+        body: presentUatRun(
+          await runUat(
+            trx,
+            request.server.app.config,
+            actorOf(request),
+            idOf(request),
+            payloadOf(request) ?? {},
+          ),
+        ),
       })),
   },
   {

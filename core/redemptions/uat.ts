@@ -1,19 +1,22 @@
 // Owns a partner's UAT runs: its redemption flow run end to end in sandbox mode (a sandbox member, a test
-// issuance of one of its offers, a redemption with the chosen validation method, and the check that the
-// code is now spent), each step's result recorded. The sandbox is a savepoint rolled back at the end:
+// issuance of one of its offers, a redemption with the chosen validation method, for a one-time code or
+// PIN that check too, and the check that the code is now spent), each step's result recorded. The sandbox is a savepoint rolled back at the end:
 // what the run made, its events included, never reaches lists, stats, exports, webhooks or the live
 // feed, and no code leaves the offer's stock. Only the run and its steps are kept.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import Joi from 'joi';
 import { recordAudit } from '../audit/log.ts';
 import { Offer, UatRun, type UatStep } from '../catalog/model.ts';
 import { findPartner } from '../catalog/partners.ts';
+import type { Config } from '../config.ts';
 import type { Queryable, Transaction } from '../db/database.ts';
 import { domainError } from '../errors.ts';
 import { issue } from '../issuance/service.ts';
+import { hashPin } from '../members/pin.ts';
 import type { Actor, Scope } from '../tenancy/scope.ts';
 import type { ValidationMethod } from './model.ts';
 import { recordRedemption } from './service.ts';
+import { keepChallenge, verify } from './validation.ts';
 
 export const uatInput = Joi.object({
   offerId: Joi.string().guid().description("one of the partner's offers; by default its first with terms"),
@@ -51,7 +54,13 @@ const firstDenomination = (offer: Offer) =>
   'fixed' in offer.denominations ? offer.denominations.fixed[0] : offer.denominations.min;
 
 // The flow, step by step, inside the sandbox; the first step that fails ends it.
-async function flow(sandbox: Transaction, actor: Actor, offer: Offer, method: ValidationMethod) {
+async function flow(
+  sandbox: Transaction,
+  config: Config,
+  actor: Actor,
+  offer: Offer,
+  method: ValidationMethod,
+) {
   const steps: Array<UatStep & { sandbox: true }> = [];
   const step = async <T>(name: string, work: () => Promise<{ value: T; detail: string }>) => {
     try {
@@ -105,16 +114,37 @@ async function flow(sandbox: Transaction, actor: Actor, offer: Offer, method: Va
         detail: `a ${denomination} voucher with code …${voucher.voucherCode.slice(-4)}`,
       };
     });
-    await step('redemption', async () => {
+    const checked = method === 'otp' || method === 'pin';
+    const redemption = await step('redemption', async () => {
       const row = await recordRedemption(sandbox, actor, {
         offerId: offer.id,
         code,
         channel: 'online',
         validationMethod: method,
-        status: 'successful',
+        status: checked ? 'pending' : 'successful',
       });
-      return { value: row, detail: `redeemed online, validated by ${method}` };
+      return { value: row, detail: `recorded online, ${checked ? 'pending its' : 'validated by'} ${method}` };
     });
+    // A one-time code or PIN is checked as a partner's would be; the code is stored, not sent: the
+    // sandbox member has no address.
+    if (checked)
+      await step('validation', async () => {
+        const secret = String(randomInt(0, 1_000_000)).padStart(6, '0');
+        if (method === 'pin')
+          await sandbox('members')
+            .where({ id: member.id })
+            .update({ pinHash: await hashPin(secret) });
+        else
+          await keepChallenge(sandbox, actor, {
+            redemptionId: redemption.id,
+            otp: secret,
+            channel: 'sandbox',
+            expiresAt: new Date(Date.now() + 60_000),
+          });
+        const verified = await verify(sandbox, config, actor, redemption.id, secret);
+        if (!verified.ok) throw new Error(verified.refusal.message);
+        return { value: null, detail: `the ${method === 'pin' ? 'PIN' : 'one-time code'} was accepted` };
+      });
     await step('fulfilment', async () => {
       const again = await sandbox
         .transaction((inner) =>
@@ -142,6 +172,7 @@ async function flow(sandbox: Transaction, actor: Actor, offer: Offer, method: Va
 
 export async function runUat(
   trx: Transaction,
+  config: Config,
   actor: Actor,
   partnerId: string,
   input: { offerId?: string; validationMethod?: ValidationMethod },
@@ -153,16 +184,18 @@ export async function runUat(
     .orderBy('createdAt')
     .first();
   if (!offer) throw domainError(409, 'no_offer', 'The partner has no offer to run UAT with');
+  const method = input.validationMethod ?? 'code';
   let steps: UatStep[] = [];
   await trx
     .transaction(async (sandbox) => {
-      steps = await flow(sandbox, actor, offer, input.validationMethod ?? 'code');
+      steps = await flow(sandbox, config, actor, offer, method);
       throw new Rollback();
     })
     .catch((error) => {
       if (!(error instanceof Rollback)) throw error;
     });
-  const passed = steps.length === 4 && steps.every((s) => s.ok);
+  const complete = method === 'otp' || method === 'pin' ? 5 : 4;
+  const passed = steps.length === complete && steps.every((s) => s.ok);
   const run = await UatRun.query(trx)
     .insert({ tenantId: actor.scope.tenantId, partnerId, offerId: offer.id, passed, steps })
     .returning('*');

@@ -123,6 +123,14 @@ t.test('a partner from profile to live', async (t) => {
     ],
   );
   t.equal((await app.api('GET', `/v1/partners/${id}/uat-runs`)).body.data.length, 2);
+  for (const validationMethod of ['otp', 'pin']) {
+    const checked = await app.api('POST', `/v1/partners/${id}/uat-runs`, { body: { validationMethod } });
+    t.match(checked.body, { passed: true }, `a ${validationMethod} run passes`);
+    t.same(
+      checked.body.steps.map((s: { step: string }) => s.step),
+      ['sandbox_member', 'issuance', 'redemption', 'validation', 'fulfilment'],
+    );
+  }
   const stock = (await app.api('GET', `/v1/offers/${offer.body.id}`)).body.stock;
   t.same(stock, [{ denomination: 500, available: 2, assigned: 0 }], 'UAT used up no code');
   t.same((await app.api('GET', '/v1/issuances')).body.data, [], 'no issuance is left');
