@@ -39,9 +39,13 @@ t.test('a dead letter is sent again by hand', async (t) => {
 });
 
 t.test('a message waiting for a scheduled retry is sent now, once', async (t) => {
-  const { receiver, app } = await withReceiver(t, (_r, index) => ({ status: index === 0 ? 500 : 200 }), {
-    TESSERA_WEBHOOK_RETRY_SCHEDULE: '1h',
-  });
+  // The resend's answer takes a moment, so that all three clicks land while it is in flight: a click after
+  // the message is delivered is a new request to send it again.
+  const { receiver, app } = await withReceiver(
+    t,
+    (_r, index) => (index === 0 ? { status: 500 } : { status: 200, delayMs: 500 }),
+    { TESSERA_WEBHOOK_RETRY_SCHEDULE: '1h' },
+  );
   const endpoint = await app.api('POST', '/v1/webhook-endpoints', {
     body: { url: receiver.url, eventTypes: ['member.created'] },
   });
