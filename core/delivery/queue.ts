@@ -24,8 +24,6 @@ export interface ClaimedDelivery {
   kind: 'points' | 'voucher';
   tried: Channel[];
   attempts: number;
-  failureReason: string | null;
-  failureDetail: string | null;
   member: {
     name: string | null;
     email: string | null;
@@ -84,7 +82,7 @@ export async function claimDue(db: Database, free: number, leaseSeconds: number)
        RETURNING d.*
      )
      SELECT c.id, c.tenant_id, c.issuance_id, c.campaign_id, c.member_id, c.member_ref, c.partner_id, c.kind,
-            c.tried, c.attempts, c.failure_reason, c.failure_detail,
+            c.tried, c.attempts,
             m.name, m.email, m.phone, m.whatsapp, m.preferred_channel, m.locale, m.opt_outs,
             i.reward, cp.name AS campaign_name, cp.delivery AS campaign_delivery,
             v.code AS voucher_code,

@@ -97,28 +97,28 @@ async function moveTo(
   );
 }
 
-// A voucher's partner and offer say who they are for (segments, tiers, countries, HR attributes); a
-// member outside their rules is not given one. Most have no rules: then one read, no member.
-async function voucherFor(trx: Transaction, offerId: string, memberId: string): Promise<boolean> {
-  const rules = await trx('offers as o')
-    .join('partners as p', 'p.id', 'o.partnerId')
-    .where('o.id', offerId)
-    .first('o.eligibility as offer', 'p.eligibility as partner');
-  const applying = [rules?.offer, rules?.partner].filter(Boolean) as Eligibility[];
-  if (!applying.length) return true;
-  const member = await trx('members')
-    .where({ id: memberId })
-    .first('segments', 'tier', 'country', 'attributes');
-  return applying.every((rule) => isEligible(rule, member));
+interface VoucherPartner {
+  stage: string | undefined;
+  rules: Eligibility[];
 }
 
-// A voucher's partner must be live: a suspended partner's offers give no codes.
-async function partnerStage(trx: Transaction, offerId: string): Promise<string | undefined> {
+// What a voucher's offer and partner say: the partner's stage (a code is given only while it is live)
+// and who they are for (segments, tiers, countries, HR attributes). One read for both.
+async function voucherPartner(trx: Transaction, offerId: string): Promise<VoucherPartner> {
   const row = await trx('offers as o')
     .join('partners as p', 'p.id', 'o.partnerId')
     .where('o.id', offerId)
-    .first('p.stage');
-  return row?.stage;
+    .first('p.stage', 'o.eligibility as offer', 'p.eligibility as partner');
+  return { stage: row?.stage, rules: [row?.offer, row?.partner].filter(Boolean) as Eligibility[] };
+}
+
+// A member outside the voucher's rules is not given one. Most have no rules: then no member is read.
+async function admitted(trx: Transaction, partner: VoucherPartner, memberId: string): Promise<boolean> {
+  if (!partner.rules.length) return true;
+  const member = await trx('members')
+    .where({ id: memberId })
+    .first('segments', 'tier', 'country', 'attributes');
+  return partner.rules.every((rule) => isEligible(rule, member));
 }
 
 // Points through the ledger, or a voucher code; out of stock, or a partner that is not live, fails the
@@ -128,6 +128,8 @@ async function fulfil(
   row: IssuanceRow,
   campaignName: string,
   counted = false,
+  // The voucher's partner, when the caller has read it already.
+  known?: VoucherPartner,
 ): Promise<WithCode> {
   if (row.reward.type === 'points') {
     const scope: Scope = { tenantId: row.tenantId, keyId: 'campaign', role: 'admin', partnerId: null };
@@ -143,7 +145,7 @@ async function fulfil(
     if (!counted) await markSpent(trx, row.campaignId, row.cost);
     return moveTo(trx, row, 'fulfilled', { transferId: transfer.id, fulfilledAt: new Date() });
   }
-  const stage = await partnerStage(trx, row.reward.offerId);
+  const { stage } = known ?? (await voucherPartner(trx, row.reward.offerId));
   const code =
     stage === 'live' ? await assignCode(trx, row.reward.offerId, row.reward.denomination, row.id) : undefined;
   if (!code) {
@@ -182,8 +184,8 @@ export async function issue(
   const { campaign, member, upload } = input;
   if (await memberCapReached(trx, campaign, member.id)) return { ok: false, refusal: 'member_cap_reached' };
   const reward = upload?.reward ?? campaign.reward;
-  if (reward.type === 'voucher' && !(await voucherFor(trx, reward.offerId, member.id)))
-    return { ok: false, refusal: 'not_eligible' };
+  const partner = reward.type === 'voucher' ? await voucherPartner(trx, reward.offerId) : undefined;
+  if (partner && !(await admitted(trx, partner, member.id))) return { ok: false, refusal: 'not_eligible' };
   const cost = upload?.cost ?? campaign.rewardCost;
   const approved = campaign.approval === 'auto' || upload !== undefined;
   // An automatic points reward cannot fail once its share is taken: it is counted as spent at once.
@@ -212,7 +214,7 @@ export async function issue(
     { campaignName: campaign.name, reason: input.reason ?? null },
   );
   if (row.status === 'approved')
-    return { ok: true, issuance: await fulfil(trx, row, campaign.name, spentNow) };
+    return { ok: true, issuance: await fulfil(trx, row, campaign.name, spentNow, partner) };
   return { ok: true, issuance: row };
 }
 

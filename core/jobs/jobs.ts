@@ -54,6 +54,11 @@ export class Jobs {
     this.#schedules.push(schedule);
   }
 
+  // The schedule declared under this name, to run once by hand (runOnce in ./schedules.ts).
+  scheduled(name: string): Schedule | undefined {
+    return this.#schedules.find((schedule) => schedule.name === name);
+  }
+
   service(service: Service): void {
     this.#services.push(service);
   }

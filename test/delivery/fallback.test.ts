@@ -102,3 +102,15 @@ t.test('retries, fallback and opt-out', async (t) => {
     );
   });
 });
+
+t.test('the default retry schedule: a transient failure is tried again in about 30 s', async (t) => {
+  const { app, twilio } = await startDeliveryTessera(t, { TESSERA_DELIVERY_RETRY_SCHEDULE: '' });
+  t.same(app.config.deliveryRetrySchedule, [30_000, 120_000, 600_000, 3_600_000, 14_400_000]);
+  await activeCampaign(app, { reward: { type: 'points', amount: 100 } });
+  twilio.failNext.push({ status: 503 });
+  const posted = await eventPoster(app)('ho', day(1), {}, { member: { name: 'Ho', phone: '+14155550150' } });
+  const waiting = await waitForDelivery(app, posted.outcomes[0].issuance.id, (d) => d.attempts.length === 1);
+  t.match(waiting, { status: 'queued', failureReason: 'provider_unavailable' });
+  const due = Date.parse(waiting.nextAttemptAt as string) - Date.now();
+  t.ok(due > 20_000 && due <= 36_000, `next try in ~30 s (${due} ms)`);
+});

@@ -5,7 +5,7 @@ import t from 'tap';
 import { vendorHttp } from '../../connectors/framework/vendor-http.ts';
 import { twilio } from '../../connectors/twilio/index.ts';
 import { createLogger } from '../../core/log.ts';
-import { startFakeTwilio } from '../fakes/twilio.ts';
+import { signTwilio, startFakeTwilio } from '../fakes/twilio.ts';
 import { startTestTessera } from '../helpers/tessera.ts';
 
 t.test('SMS through Twilio', async (t) => {
@@ -91,4 +91,34 @@ t.test('SMS through Twilio', async (t) => {
     },
   });
   t.equal(invalid.status, 400, 'From or a messaging service is needed');
+
+  // As users get it, with no TESSERA_PUBLIC_URL: a send asks for no status callback, and a callback is
+  // refused, since Tessera cannot know the URL Twilio signed.
+  const { statusCallbackUrl: _unset, ...plainConfig } = config;
+  await send(
+    { ...ctx, connection: { ...ctx.connection, config: plainConfig } },
+    { to: '+14155550124', text: 'y' },
+  );
+  t.notOk('StatusCallback' in (fake.sent.at(-1) ?? {}), 'no status callback is asked for');
+  const plain = await app.api('POST', '/v1/connections', {
+    body: {
+      type: 'twilio',
+      name: 'sms-plain',
+      config: plainConfig,
+      credentials: { authToken: fake.authToken },
+      status: 'paused',
+    },
+  });
+  t.equal(plain.body.inboundUrl, null);
+  const hook = `${app.url}/webhooks/connections/${plain.body.id}`;
+  const params = { MessageSid: 'SM1', MessageStatus: 'delivered' };
+  const refused = await fetch(hook, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': signTwilio(fake.authToken, hook, params),
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+  t.equal(refused.status, 401);
 });

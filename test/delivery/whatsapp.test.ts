@@ -88,4 +88,11 @@ t.test('WhatsApp through the Cloud API', async (t) => {
     ok: false,
     error: { code: 'auth_failed' },
   });
+
+  // A connection with no verify token and no app secret (the defaults) passes no handshake and takes no
+  // status webhook, however it is signed.
+  const hook = `${app.url}/webhooks/connections/${good.body.id}`;
+  const handshake = await fetch(`${hook}?hub.mode=subscribe&hub.verify_token=anything&hub.challenge=1`);
+  t.equal(handshake.status, 403);
+  t.equal(await fake.report(hook, 'any-secret', [{ id: 'wamid.x', status: 'delivered' }]), 401);
 });

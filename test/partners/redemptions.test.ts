@@ -100,4 +100,20 @@ t.test('recording redemptions', async (t) => {
     (await app.api('POST', `/v1/complaints/${aboutMember.body.id}/resend`)).body.error.code,
     'no_delivery',
   );
+
+  // With the default TESSERA_OTP_MAX_ATTEMPTS (5), a wrong PIN leaves four tries.
+  await app.api('PUT', '/v1/members/cy/pin', { body: { pin: '2468' } });
+  const byPin = await app.api('POST', '/v1/redemptions', {
+    body: {
+      offerId: other.offerId,
+      memberRef: 'cy',
+      channel: 'app',
+      validationMethod: 'pin',
+      status: 'pending',
+    },
+  });
+  const wrongPin = await app.api('POST', `/v1/redemptions/${byPin.body.id}/verify`, {
+    body: { code: '1357' },
+  });
+  t.match(wrongPin.body.error, { code: 'otp_invalid', details: [{ attemptsLeft: 4 }] });
 });
